@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Corral: a libvirt-LXC-compatible container launcher daemon.
+/// Layout and the reasons behind it: README.md, "Architecture".
+let package = Package(
+    name: "Corral",
+    products: [
+        .executable(name: "corralctl", targets: ["corralctl"]),
+        .executable(name: "corrald", targets: ["corrald"]),
+        .executable(name: "corral-monitor", targets: ["corral-monitor"]),
+        .library(name: "CorralDomain", targets: ["CorralDomain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CLibCap", pkgConfig: "libcap",
+            providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(
+            name: "CLibSeccomp", pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "CCorralSys"),
+        .target(name: "CorralDomain", dependencies: ["CLibXML2"]),
+        .executableTarget(
+            name: "corralctl",
+            dependencies: [
+                "CorralDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "corrald"),
+        .executableTarget(name: "corral-monitor"),
+        .executableTarget(
+            name: "corral-bench-parse", dependencies: ["CorralDomain"],
+            path: "Benchmarks/corral-bench-parse"),
+        .testTarget(
+            name: "CorralDomainTests", dependencies: ["CorralDomain"],
+            exclude: ["Fixtures"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// Umbrella header: the cap headers Corral uses.
+#include <sys/capability.h>

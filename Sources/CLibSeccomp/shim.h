@@ -1,0 +1,2 @@
+// Umbrella header: the seccomp headers Corral uses.
+#include <seccomp.h>

@@ -1,0 +1,41 @@
+/// An absolute, normalised path inside the container: no empty, `.` or `..` components and
+/// no trailing slash (`/data/` and `/data//` are `/data`). Whether it stays inside the
+/// container root through symlinks is decided at mount time, by resolving it in the rootfs.
+public struct ContainerPath: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The components below `/`; empty for the root itself.
+    public let components: [Substring]
+
+    public static let root = ContainerPath(validatedComponents: [])
+
+    private init(validatedComponents: [Substring]) { self.components = validatedComponents }
+
+    /// Why a string is not a container path.
+    public enum Problem: Error, Sendable, Equatable {
+        case notAbsolute
+        case parentComponent
+    }
+
+    public init(parsing text: String) throws(Problem) {
+        guard text.utf8.first == UInt8(ascii: "/") else { throw .notAbsolute }
+        var components: [Substring] = []
+        for component in text.split(separator: "/", omittingEmptySubsequences: true) {
+            if component == "." { continue }
+            if component == ".." { throw .parentComponent }
+            components.append(component)
+        }
+        self.components = components
+    }
+
+    public var isRoot: Bool { components.isEmpty }
+
+    /// Mount order: a parent is mounted before anything below it.
+    public var depth: Int { components.count }
+
+    public var description: String {
+        components.isEmpty ? "/" : "/" + components.joined(separator: "/")
+    }
+
+    public static func < (lhs: ContainerPath, rhs: ContainerPath) -> Bool {
+        lhs.components.lexicographicallyPrecedes(rhs.components)
+    }
+}

@@ -1,0 +1,41 @@
+extension Domain {
+    /// The container's hostname: the name when it is a valid host name, otherwise the name
+    /// with every character outside `[A-Za-z0-9-]` replaced by '-', cut to 64 bytes
+    /// (the kernel's limit). Dots are replaced too: a container gets a single label.
+    public var hostname: String {
+        var result = ""
+        for scalar in name.unicodeScalars {
+            guard result.utf8.count < 64 else { break }
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-": result.unicodeScalars.append(scalar)
+            default: result.append("-")
+            }
+        }
+        return result
+    }
+
+    /// Preserved elements a container depends on but Corral cannot provide yet. The runtime
+    /// refuses to start such a container and names each one with its line, rather than start
+    /// something that differs from its definition.
+    public var unsupportedElements: [PreservedElement] {
+        var result = preservedElements.filter { !Domain.isHarmless($0) }
+        result += preservedDevices.filter { !Domain.isHarmless($0) }
+        for filesystem in filesystems {
+            result += filesystem.preserved.filter { !Domain.isHarmless($0) }
+        }
+        return result
+    }
+
+    /// Elements that describe nothing a container launcher must do: descriptive text, the
+    /// emulator path and console target libvirt records, the clock (a container always shares
+    /// the host's), libvirt's cgroup partition (Corral places containers under its own parent),
+    /// a security label of type 'none', device aliases and addresses, and foreign metadata.
+    static func isHarmless(_ element: PreservedElement) -> Bool {
+        switch element.name {
+        case "title", "description", "emulator", "alias", "address", "resource": true
+        case "clock": element.attribute("offset").map { $0 == "utc" || $0 == "localtime" } ?? true
+        case "seclabel": element.attribute("type") == "none"
+        default: false
+        }
+    }
+}

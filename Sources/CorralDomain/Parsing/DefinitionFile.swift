@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads a definition file whole, refusing what is not a regular file or is over the size
+/// limit before reading it: a hostile 10 GB file costs one fstat.
+enum DefinitionFile {
+    struct ReadError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func contents(of path: String, limit: Int) throws(ReadError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard descriptor >= 0 else { throw ReadError(description: "cannot open: \(errnoText())") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw ReadError(description: "cannot stat: \(errnoText())") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else { throw ReadError(description: "not a regular file") }
+        guard status.st_size <= limit else {
+            throw ReadError(description: "file is \(status.st_size) bytes; a definition may be at most \(limit) bytes")
+        }
+        // Read to EOF, not to st_size: the file may change under us; stop one byte past the limit.
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size) + 1)
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                guard bytes.count <= limit else {
+                    throw ReadError(description: "file grew past \(limit) bytes while being read")
+                }
+                bytes.append(contentsOf: repeatElement(0, count: min(4096, limit + 1 - bytes.count)))
+            }
+            let count = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return read(descriptor, base + filled, buffer.count - filled)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(description: "cannot read: \(errnoText())")
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
+    }
+
+    private static func errnoText() -> String {
+        String(cString: strerror(errno))
+    }
+}

@@ -1,0 +1,50 @@
+// <devices>: parse; the formatter writes it in DomainFormatter.swift.
+
+extension DomainParser {
+    static func parseDevices(_ element: SourceElement, into domain: inout Domain, context: inout ParseContext,
+                             rootDeclarations: [PreservedAttribute]) {
+        context.checkAttributes(of: element, allowed: [])
+        var targets: [ContainerPath: Int] = [:]
+        for child in element.children {
+            if child.namespaceURI == nil && child.name == "filesystem" {
+                guard let filesystem = Filesystem.parse(child, context: &context, rootDeclarations: rootDeclarations)
+                else { continue }
+                if let firstLine = targets[filesystem.target] {
+                    context.report(child, "target '\(filesystem.target)' is already used by the <filesystem> on line \(firstLine)")
+                    continue
+                }
+                targets[filesystem.target] = child.line
+                guard checkRoot(filesystem, child, context: &context) else { continue }
+                domain.filesystems.append(filesystem)
+            } else if child.namespaceURI == nil && child.name == "console" {
+                if domain.console != nil {
+                    context.report(child, "a container has one console; this is the second")
+                    continue
+                }
+                domain.console = Console.parse(child, context: &context, rootDeclarations: rootDeclarations)
+            } else if child.namespaceURI != nil || LibvirtOrder.devices[child.name] != nil {
+                domain.preservedDevices.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
+            } else {
+                context.report(child, "unknown device")
+            }
+        }
+    }
+
+    /// A `bind` source lives inside the container and a `ram` root would hold no init, so
+    /// neither can provide `/`; a bind onto itself does nothing.
+    private static func checkRoot(_ filesystem: Filesystem, _ element: SourceElement, context: inout ParseContext) -> Bool {
+        switch filesystem.source {
+        case .bind(let source) where filesystem.target.isRoot || source.isRoot:
+            context.report(element, "a bind filesystem can neither be the root nor bind the root")
+            return false
+        case .bind(let source) where source == filesystem.target:
+            context.report(element, "source and target are both '\(source)'")
+            return false
+        case .ram where filesystem.target.isRoot:
+            context.report(element, "a ram filesystem cannot be the root: it would start empty, with no init")
+            return false
+        default:
+            return true
+        }
+    }
+}

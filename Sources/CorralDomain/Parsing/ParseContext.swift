@@ -1,0 +1,87 @@
+/// Collects every error of one file while the parser walks it, so a user sees all problems
+/// at once; each error names the element (and attribute) at fault and its line.
+struct ParseContext {
+    let file: String
+    private(set) var errors: [DomainError] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func report(_ element: SourceElement, _ message: String) {
+        errors.append(DomainError(file: file, line: element.line, message: "\(element.label): \(message)"))
+    }
+
+    /// Reports each attribute not in `allowed`: an attribute Corral would drop is an error,
+    /// never silently ignored.
+    mutating func checkAttributes(of element: SourceElement, allowed: Set<String>) {
+        for attribute in element.attributes
+        where attribute.namespaceURI != nil || !allowed.contains(attribute.name) {
+            report(element, "unknown attribute '\(attribute.qualifiedName)'" + expected(allowed))
+        }
+    }
+
+    mutating func reportUnexpectedChild(_ child: SourceElement, in parent: SourceElement, allowed: [String]) {
+        let list = allowed.map { "<\($0)>" }.joined(separator: ", ")
+        report(child, "not allowed in \(parent.label)" + (allowed.isEmpty ? "" : " (expected \(list))"))
+    }
+
+    mutating func reportDuplicate(_ child: SourceElement, in parent: SourceElement) {
+        report(child, "duplicate element in \(parent.label); it may appear only once")
+    }
+
+    /// The attribute's value, or an error naming it when it is missing or empty.
+    mutating func required(_ attribute: String, of element: SourceElement, example: String = "…") -> String? {
+        guard let value = element.attribute(attribute), !value.isEmpty else {
+            report(element, "missing attribute \(attribute)='\(example)'")
+            return nil
+        }
+        return value
+    }
+
+    /// A decimal number in `range`, or an error quoting the offending text.
+    mutating func unsigned<Number: FixedWidthInteger & UnsignedInteger>(
+        _ text: String, of element: SourceElement, named what: String, as _: Number.Type = Number.self,
+        minimum: Number = 0
+    ) -> Number? {
+        let trimmed = text.trimmingXMLWhitespace
+        guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let value = Number(trimmed)
+        else {
+            report(element, "\(what) '\(text)' is not an unsigned integer" +
+                (trimmed.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } && !trimmed.isEmpty ? " below \(Number.max)" : ""))
+            return nil
+        }
+        guard value >= minimum else {
+            report(element, "\(what) '\(text)' must be at least \(minimum)")
+            return nil
+        }
+        return value
+    }
+
+    /// One of an enum's raw values, or an error listing the accepted ones.
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(
+        _ text: String, of element: SourceElement, named what: String, as _: Choice.Type = Choice.self
+    ) -> Choice? where Choice.RawValue == String {
+        if let value = Choice(rawValue: text) { return value }
+        let accepted = Choice.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        report(element, "\(what) '\(text)' is not one of \(accepted)")
+        return nil
+    }
+
+    private func expected(_ allowed: Set<String>) -> String {
+        allowed.isEmpty ? "; it takes none" : " (expected \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", ")))"
+    }
+}
+
+extension String {
+    /// The string without XML whitespace (space, tab, CR, LF) at either end.
+    var trimmingXMLWhitespace: String {
+        let utf8 = self.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }),
+              let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        if first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) { return self }
+        return String(self[first...last])
+    }
+
+    var isXMLWhitespace: Bool { trimmingXMLWhitespace.isEmpty }
+}

@@ -1,0 +1,112 @@
+import CLibXML2
+
+/// A libxml2 document parsed with the defences untrusted definitions need, freed on deinit.
+///
+/// libxml2 is asked for no network access (`XML_PARSE_NONET`), no entity substitution (no
+/// `XML_PARSE_NOENT`), no DTD loading or default attributes, and keeps its own size limits (no
+/// `XML_PARSE_HUGE`). On top of that Corral refuses files over `maximumSize` before libxml2
+/// sees them, and any DOCTYPE that declares entities or names an external DTD: a domain
+/// definition never needs either, and both are how XML attacks start.
+final class ParsedXML {
+    /// Real definitions are a few KiB; 1 MiB leaves room for huge comments and still refuses
+    /// a hostile file in microseconds.
+    static let maximumSize = 1 << 20
+
+    private let document: xmlDocPtr
+    let root: SourceElement
+
+    private static let options = Int32(
+        XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+            | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_NOCDATA.rawValue)
+
+    init(bytes: UnsafeRawBufferPointer, file: String) throws(DomainDiagnostics) {
+        func refuse(_ line: Int?, _ message: String) -> DomainDiagnostics {
+            DomainDiagnostics([DomainError(file: file, line: line, message: message)])
+        }
+        guard bytes.count > 0 else { throw refuse(nil, "empty file: expected a <domain> definition") }
+        guard bytes.count <= ParsedXML.maximumSize else {
+            throw refuse(nil, "file is \(bytes.count) bytes; a definition may be at most \(ParsedXML.maximumSize) bytes")
+        }
+        if let line = ParsedXML.lineOfEntityDeclaration(in: bytes) {
+            throw refuse(line, "<!DOCTYPE>: entity declarations are not allowed in a domain definition")
+        }
+        ParsedXML.silenceLibXMLErrors()
+        guard let context = xmlNewParserCtxt() else { throw refuse(nil, "out of memory creating the XML parser") }
+        defer { xmlFreeParserCtxt(context) }
+        let parsed = xmlCtxtReadMemory(
+            context, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+            file, nil, ParsedXML.options)
+        let wellFormed = context.pointee.wellFormed != 0 && context.pointee.nsWellFormed != 0
+        guard let parsed, wellFormed else {
+            if let parsed { xmlFreeDoc(parsed) }
+            throw ParsedXML.malformed(context, file: file)
+        }
+        document = parsed
+        if let problem = ParsedXML.doctypeProblem(parsed) {
+            xmlFreeDoc(parsed)
+            throw refuse(problem.line, problem.message)
+        }
+        guard let rootNode = xmlDocGetRootElement(parsed) else {
+            xmlFreeDoc(parsed)
+            throw refuse(nil, "no root element: expected a <domain> definition")
+        }
+        root = SourceElement(node: rootNode)
+    }
+
+    deinit { xmlFreeDoc(document) }
+
+    /// libxml2's message for the first fatal error, located where libxml2 found it.
+    private static func malformed(_ context: xmlParserCtxtPtr, file: String) -> DomainDiagnostics {
+        let lastError = context.pointee.lastError
+        var message = lastError.message.map { String(cString: $0) } ?? "unknown error"
+        while message.last == "\n" || message.last == " " { message.removeLast() }
+        let line = lastError.line > 0 ? Int(lastError.line) : nil
+        return DomainDiagnostics([DomainError(file: file, line: line, message: "malformed XML: \(message)")])
+    }
+
+    /// A quick scan of the raw bytes, so an entity bomb never reaches the parser. It sees
+    /// ASCII-compatible encodings; `doctypeProblem` catches the rest after parsing.
+    private static func lineOfEntityDeclaration(in bytes: UnsafeRawBufferPointer) -> Int? {
+        let marker = Array("<!ENTITY".utf8)
+        var line = 1
+        var index = 0
+        let end = bytes.count - marker.count
+        while index <= end {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+            } else if byte == UInt8(ascii: "<") {
+                var matches = true
+                for offset in 1..<marker.count where bytes[index + offset] != marker[offset] {
+                    matches = false
+                    break
+                }
+                if matches { return line }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func doctypeProblem(_ document: xmlDocPtr) -> (line: Int?, message: String)? {
+        guard let subset = document.pointee.intSubset else { return nil }
+        let line = Int(xmlGetLineNo(UnsafeMutableRawPointer(subset).assumingMemoryBound(to: xmlNode.self)))
+        if subset.pointee.ExternalID != nil || subset.pointee.SystemID != nil {
+            return (line > 0 ? line : nil, "<!DOCTYPE>: external DTDs are not allowed in a domain definition")
+        }
+        var child = subset.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ENTITY_DECL {
+                return (line > 0 ? line : nil, "<!DOCTYPE>: entity declarations are not allowed in a domain definition")
+            }
+            child = current.pointee.next
+        }
+        return nil
+    }
+
+    /// libxml2 prints parse errors to stderr unless a handler is installed; its handlers are
+    /// per thread, so this runs before every parse. The errors are read from the context.
+    private static func silenceLibXMLErrors() {
+        xmlSetStructuredErrorFunc(nil, { _, _ in })
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Corralctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "corralctl",
+        abstract: "Check, format and run Corral container definitions (libvirt LXC domain XML).",
+        discussion: """
+            A container is a libvirt-style domain XML file, by default in /etc/corral/containers/.
+            `corralctl validate` checks definitions the way corrald will read them; `corralctl format`
+            prints a definition in libvirt's canonical layout.
+            """,
+        subcommands: [Validate.self, Format.self])
+}
