@@ -24,39 +24,39 @@ enum LibvirtOrder {
         Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
     }
 
-    /// `elements` stably sorted by rank; unqualified names only rank by the table.
-    static func sorted(_ elements: [PreservedElement], by table: [String: Int]) -> [(rank: Int, element: PreservedElement)] {
+    /// `elements` stably sorted into libvirt's order. The parser stores preserved elements
+    /// this way, so two files that differ only in element order give equal domains.
+    static func canonicalOrder(_ elements: [PreservedElement], by table: [String: Int]) -> [PreservedElement] {
         elements.enumerated()
-            .map { (offset: $0.offset, rank: table[$0.element.name] ?? foreign, element: $0.element) }
-            .sorted { ($0.rank, $0.offset) < ($1.rank, $1.offset) }
-            .map { (rank: $0.rank, element: $0.element) }
+            .sorted { (table[$0.element.name] ?? foreign, $0.offset) < (table[$1.element.name] ?? foreign, $1.offset) }
+            .map(\.element)
     }
 }
 
-/// Writes preserved elements in rank order, interleaved with the modelled ones the caller
-/// writes between calls to `write(before:)`.
+/// Writes preserved elements (already in `canonicalOrder`) interleaved with the modelled
+/// ones the caller writes between calls to `write(before:)`.
 struct RankedElementWriter {
-    private let pending: [(rank: Int, element: PreservedElement)]
+    private let pending: [PreservedElement]
     private let table: [String: Int]
     private var next = 0
 
     init(_ elements: [PreservedElement], table: [String: Int]) {
         self.table = table
-        self.pending = LibvirtOrder.sorted(elements, by: table)
+        self.pending = elements
     }
 
     /// Writes every pending element that libvirt places before `name`.
     mutating func write(before name: String, into writer: inout XMLWriter) {
         let limit = table[name] ?? LibvirtOrder.foreign
-        while next < pending.count && pending[next].rank < limit {
-            pending[next].element.format(into: &writer)
+        while next < pending.count && (table[pending[next].name] ?? LibvirtOrder.foreign) < limit {
+            pending[next].format(into: &writer)
             next += 1
         }
     }
 
     mutating func writeRemaining(into writer: inout XMLWriter) {
         while next < pending.count {
-            pending[next].element.format(into: &writer)
+            pending[next].format(into: &writer)
             next += 1
         }
     }

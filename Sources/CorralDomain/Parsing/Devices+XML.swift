@@ -28,6 +28,7 @@ extension DomainParser {
                 context.report(child, "unknown device")
             }
         }
+        domain.preservedDevices = LibvirtOrder.canonicalOrder(domain.preservedDevices, by: LibvirtOrder.devices)
     }
 
     /// A `bind` source lives inside the container and a `ram` root would hold no init, so

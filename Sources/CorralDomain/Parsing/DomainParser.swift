@@ -106,6 +106,7 @@ public enum DomainParser {
         domain.name = name
         domain.os = os
         domain.namespaceDeclarations = declarations
+        domain.preservedElements = LibvirtOrder.canonicalOrder(domain.preservedElements, by: LibvirtOrder.topLevel)
         return domain
     }
 

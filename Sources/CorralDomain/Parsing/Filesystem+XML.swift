@@ -139,10 +139,18 @@ extension Filesystem {
 }
 
 extension FilesystemDriver {
-    /// libvirt's storage formats (storagecommon.rng); the runtime accepts `raw` only.
-    static let formats: Set<String> = [
-        "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "cow",
-        "qcow", "qcow2", "qed", "vmdk",
+    /// libvirt's storage formats (storagecommon.rng); the runtime attaches `raw` images only.
+    static let storageFormats: Set<String> = [
+        "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "luks",
+        "cow", "qcow", "qcow2", "qed", "vmdk",
+    ]
+
+    /// Corral's extension (DESIGN.md §1): a kernel filesystem name in `format` of a `block`
+    /// or `file` filesystem names the type to mount instead of probing for it. libvirt's
+    /// schema does not know these values, so a file using one validates only with Corral.
+    static let filesystemFormats: Set<String> = [
+        "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "exfat", "f2fs", "squashfs", "erofs", "iso9660",
+        "udf",
     ]
 
     static func parse(_ element: SourceElement, context: inout ParseContext) -> FilesystemDriver? {
@@ -152,10 +160,11 @@ extension FilesystemDriver {
             driver.kind = context.choice(kind, of: element, named: "type")
         }
         if let format = element.attribute("format") {
-            if formats.contains(format) {
+            if storageFormats.contains(format) || filesystemFormats.contains(format) {
                 driver.format = format
             } else {
-                context.report(element, "format '\(format)' is not one of \(formats.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+                let known = (storageFormats.sorted() + filesystemFormats.sorted()).map { "'\($0)'" }
+                context.report(element, "format '\(format)' is neither an image format nor a filesystem type (\(known.joined(separator: ", ")))")
             }
         }
         if let policy = element.attribute("wrpolicy") {

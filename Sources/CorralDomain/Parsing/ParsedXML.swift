@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// A libxml2 document parsed with the defences untrusted definitions need, freed on deinit.
 ///

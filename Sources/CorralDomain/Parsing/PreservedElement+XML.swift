@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 extension PreservedElement {
     /// Copies an element Corral does not model, with everything below it. Declarations of the

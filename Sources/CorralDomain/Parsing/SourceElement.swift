@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// A read-only view of one element of a parsed libxml2 tree. Valid only while the
 /// `ParsedXML` that owns the tree is alive; nothing here copies the tree.
