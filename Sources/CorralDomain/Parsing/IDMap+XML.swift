@@ -9,6 +9,7 @@ extension IDMap {
         var users: [IDMapRange] = []
         var groups: [IDMapRange] = []
         var valid = true
+        var kindsWithInvalidRanges: Set<String> = []
         for child in element.children {
             guard child.namespaceURI == nil, child.name == "uid" || child.name == "gid" else {
                 context.reportUnexpectedChild(child, in: element, allowed: ["uid", "gid"])
@@ -17,12 +18,19 @@ extension IDMap {
             }
             guard let range = IDMapRange.parse(child, context: &context) else {
                 valid = false
+                kindsWithInvalidRanges.insert(child.name)
                 continue
             }
             if child.name == "uid" { users.append(range) } else { groups.append(range) }
         }
-        valid = check(users, kind: "uid", in: element, context: &context) && valid
-        valid = check(groups, kind: "gid", in: element, context: &context) && valid
+        // The rules over all ranges are checked only when every range of the kind was valid:
+        // a dropped range would make them report consequences instead of the cause.
+        if !kindsWithInvalidRanges.contains("uid") {
+            valid = check(users, kind: "uid", in: element, context: &context) && valid
+        }
+        if !kindsWithInvalidRanges.contains("gid") {
+            valid = check(groups, kind: "gid", in: element, context: &context) && valid
+        }
         return valid ? IDMap(users: users, groups: groups) : nil
     }
 

@@ -30,16 +30,25 @@ final class ParsedXML {
         if let line = ParsedXML.lineOfEntityDeclaration(in: bytes) {
             throw refuse(line, "<!DOCTYPE>: entity declarations are not allowed in a domain definition")
         }
-        ParsedXML.silenceLibXMLErrors()
         guard let context = xmlNewParserCtxt() else { throw refuse(nil, "out of memory creating the XML parser") }
         defer { xmlFreeParserCtxt(context) }
+        // libxml2 prints errors to stderr unless a handler is installed; its handlers are per
+        // thread, so one is installed around each parse, and it keeps the first error, which
+        // is the cause (later ones are consequences).
+        let firstError = FirstXMLError()
+        xmlSetStructuredErrorFunc(Unmanaged.passUnretained(firstError).toOpaque(), { collector, error in
+            guard let collector, let error else { return }
+            Unmanaged<FirstXMLError>.fromOpaque(collector).takeUnretainedValue().record(error)
+        })
         let parsed = xmlCtxtReadMemory(
             context, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
             file, nil, ParsedXML.options)
+        xmlSetStructuredErrorFunc(nil, { _, _ in })
         let wellFormed = context.pointee.wellFormed != 0 && context.pointee.nsWellFormed != 0
         guard let parsed, wellFormed else {
             if let parsed { xmlFreeDoc(parsed) }
-            throw ParsedXML.malformed(context, file: file)
+            let message = firstError.message ?? "unknown error"
+            throw refuse(firstError.line, "malformed XML: \(message)")
         }
         document = parsed
         if let problem = ParsedXML.doctypeProblem(parsed) {
@@ -54,15 +63,6 @@ final class ParsedXML {
     }
 
     deinit { xmlFreeDoc(document) }
-
-    /// libxml2's message for the first fatal error, located where libxml2 found it.
-    private static func malformed(_ context: xmlParserCtxtPtr, file: String) -> DomainDiagnostics {
-        let lastError = context.pointee.lastError
-        var message = lastError.message.map { String(cString: $0) } ?? "unknown error"
-        while message.last == "\n" || message.last == " " { message.removeLast() }
-        let line = lastError.line > 0 ? Int(lastError.line) : nil
-        return DomainDiagnostics([DomainError(file: file, line: line, message: "malformed XML: \(message)")])
-    }
 
     /// A quick scan of the raw bytes, so an entity bomb never reaches the parser. It sees
     /// ASCII-compatible encodings; `doctypeProblem` catches the rest after parsing.
@@ -103,10 +103,18 @@ final class ParsedXML {
         }
         return nil
     }
+}
 
-    /// libxml2 prints parse errors to stderr unless a handler is installed; its handlers are
-    /// per thread, so this runs before every parse. The errors are read from the context.
-    private static func silenceLibXMLErrors() {
-        xmlSetStructuredErrorFunc(nil, { _, _ in })
+/// Keeps the first error libxml2 reports during one parse.
+private final class FirstXMLError {
+    private(set) var message: String?
+    private(set) var line: Int?
+
+    func record(_ error: xmlErrorPtr) {
+        guard message == nil else { return }
+        var text = error.pointee.message.map { String(cString: $0) } ?? "unknown error"
+        while text.last == "\n" || text.last == " " { text.removeLast() }
+        message = text
+        line = error.pointee.line > 0 ? Int(error.pointee.line) : nil
     }
 }
