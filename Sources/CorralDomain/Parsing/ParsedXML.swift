@@ -27,7 +27,7 @@ final class ParsedXML {
         guard bytes.count <= ParsedXML.maximumSize else {
             throw refuse(nil, "file is \(bytes.count) bytes; a definition may be at most \(ParsedXML.maximumSize) bytes")
         }
-        if let line = ParsedXML.lineOfEntityDeclaration(in: bytes) {
+        if let line = ParsedXML.line(of: "<!ENTITY", in: bytes) {
             throw refuse(line, "<!DOCTYPE>: entity declarations are not allowed in a domain definition")
         }
         guard let context = xmlNewParserCtxt() else { throw refuse(nil, "out of memory creating the XML parser") }
@@ -53,7 +53,7 @@ final class ParsedXML {
         document = parsed
         if let problem = ParsedXML.doctypeProblem(parsed) {
             xmlFreeDoc(parsed)
-            throw refuse(problem.line, problem.message)
+            throw refuse(ParsedXML.line(of: "<!DOCTYPE", in: bytes), problem)
         }
         guard let rootNode = xmlDocGetRootElement(parsed) else {
             xmlFreeDoc(parsed)
@@ -64,10 +64,11 @@ final class ParsedXML {
 
     deinit { xmlFreeDoc(document) }
 
-    /// A quick scan of the raw bytes, so an entity bomb never reaches the parser. It sees
-    /// ASCII-compatible encodings; `doctypeProblem` catches the rest after parsing.
-    private static func lineOfEntityDeclaration(in bytes: UnsafeRawBufferPointer) -> Int? {
-        let marker = Array("<!ENTITY".utf8)
+    /// The line where `text` first occurs in an ASCII-compatible encoding. The scan for
+    /// `<!ENTITY` keeps an entity bomb from ever reaching the parser; `doctypeProblem` catches
+    /// declarations in other encodings after parsing.
+    private static func line(of text: String, in bytes: UnsafeRawBufferPointer) -> Int? {
+        let marker = Array(text.utf8)
         var line = 1
         var index = 0
         let end = bytes.count - marker.count
@@ -88,16 +89,15 @@ final class ParsedXML {
         return nil
     }
 
-    private static func doctypeProblem(_ document: xmlDocPtr) -> (line: Int?, message: String)? {
+    private static func doctypeProblem(_ document: xmlDocPtr) -> String? {
         guard let subset = document.pointee.intSubset else { return nil }
-        let line = Int(xmlGetLineNo(UnsafeMutableRawPointer(subset).assumingMemoryBound(to: xmlNode.self)))
         if subset.pointee.ExternalID != nil || subset.pointee.SystemID != nil {
-            return (line > 0 ? line : nil, "<!DOCTYPE>: external DTDs are not allowed in a domain definition")
+            return "<!DOCTYPE>: external DTDs are not allowed in a domain definition"
         }
         var child = subset.pointee.children
         while let current = child {
             if current.pointee.type == XML_ENTITY_DECL {
-                return (line > 0 ? line : nil, "<!DOCTYPE>: entity declarations are not allowed in a domain definition")
+                return "<!DOCTYPE>: entity declarations are not allowed in a domain definition"
             }
             child = current.pointee.next
         }
