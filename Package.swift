@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(
             name: "CorralDomainTests", dependencies: ["CorralDomain"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "CorralCLITests", dependencies: ["corralctl"]),
     ],
     swiftLanguageModes: [.v6]
 )
