@@ -20,8 +20,9 @@ import Testing
             // Files, not pipes: nothing can block however much the command prints.
             let outputFile = directory.appendingPathComponent("stdout")
             let errorFile = directory.appendingPathComponent("stderr")
-            FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-            FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+            for file in [outputFile, errorFile] {
+                try #require(FileManager.default.createFile(atPath: file.path, contents: nil), "cannot create \(file.path)")
+            }
             let process = Process()
             process.executableURL = corralctl
             process.arguments = arguments
