@@ -29,3 +29,24 @@ taskset -c $cpu xmllint --noout "${args[@]}"
 end=$(date +%s%N)
 rate=$(( count * 1000000000 / (end - start) ))
 echo "xmllint --noout (parse only):  $rate files/s  ($(( (end - start) / count / 1000 )) µs/file)"
+
+# Hostile inputs: each must be refused with an error, in well under a second.
+hostile=$(mktemp -d /tmp/corral-bench-hostile.XXXXXX)
+trap 'rm -rf "$hostile"' EXIT
+{
+    echo '<?xml version="1.0"?>'; echo '<!DOCTYPE domain ['; echo '<!ENTITY a0 "lol">'
+    for i in 1 2 3 4 5 6 7 8 9; do printf '<!ENTITY a%d "%s">\n' $i "$(printf '&a%d;' $(yes $((i - 1)) | head -10))"; done
+    echo ']><domain type="lxc"><name>&a9;</name></domain>'
+} > "$hostile/billion-laughs.xml"
+{ printf "<domain type='lxc'><description>"; head -c 10485760 /dev/zero | tr '\0' x; printf "</description></domain>"; } > "$hostile/ten-megabytes.xml"
+head -c 1048576 /dev/urandom > "$hostile/garbage.xml"
+{ printf "<domain type='lxc'>"; for _ in $(seq 1000); do printf '<a>'; done; printf '</domain>'; } > "$hostile/deep.xml"
+: > "$hostile/empty.xml"
+corralctl=$(swift build -c release --show-bin-path)/corralctl
+swift build -c release --product corralctl >/dev/null
+for file in "$hostile"/*.xml; do
+    start=$(date +%s%N)
+    if "$corralctl" validate "$file" 2>"$hostile/error"; then echo "bench-parse: $(basename "$file") was accepted!" >&2; exit 1; fi
+    end=$(date +%s%N)
+    printf 'hostile %-20s refused in %4d ms: %s\n' "$(basename "$file")" $(( (end - start) / 1000000 )) "$(head -c 110 "$hostile/error" | sed "s|$hostile/||")"
+done
