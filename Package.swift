@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "corrald", targets: ["corrald"]),
         .executable(name: "corral-monitor", targets: ["corral-monitor"]),
         .library(name: "CorralDomain", targets: ["CorralDomain"]),
+        .library(name: "CorralRuntime", targets: ["CorralRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,14 +27,15 @@ let package = Package(
             providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CCorralSys"),
         .target(name: "CorralDomain", dependencies: ["CLibXML2"]),
+        .target(name: "CorralRuntime", dependencies: ["CorralDomain", "CCorralSys"]),
         .executableTarget(
             name: "corralctl",
             dependencies: [
-                "CorralDomain",
+                "CorralDomain", "CorralRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "corrald"),
-        .executableTarget(name: "corral-monitor"),
+        .executableTarget(name: "corral-monitor", dependencies: ["CorralRuntime"]),
         .executableTarget(
             name: "corral-bench-parse", dependencies: ["CorralDomain"],
             path: "Benchmarks/corral-bench-parse"),

@@ -1,15 +1,29 @@
-// corral-monitor launches and watches one container for corrald or `corralctl run`; it
-// arrives with the runtime issue. Until then it only explains itself.
+// corral-monitor: launches one container, waits for its init and reports why it ended.
+// corrald starts one per container; `corralctl run` runs the same code in the foreground.
+import CorralRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
 
-let usage = """
-    usage: corral-monitor DEFINITION.xml
+func writeError(_ text: String) {
+    let line = text + "\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+}
 
-    Launches one container, waits for its init and reports why it ended. Started by corrald
-    and `corralctl run`, not by hand. Not implemented yet in this version.
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("""
+        usage: corral-monitor \(MonitorCommandLine.usage)
 
-    """
-_ = usage.withCString { write(2, $0, strlen($0)) }
-exit(CommandLine.arguments.dropFirst().contains { $0 == "--help" || $0 == "-h" } ? 0 : 2)
+        Launches the container defined in FILE, waits for its init and reports on stderr how it
+        ended (exit status, or the signal that killed it, and what that means: powered off,
+        rebooted, crashed). Exits with init's status, 128+N if signal N killed it, 125 if the
+        container could not start. SIGINT or SIGTERM stop the container gracefully.
+        """)
+    exit(0)
+}
+guard let commandLine = MonitorCommandLine(arguments) else {
+    writeError("usage: corral-monitor \(MonitorCommandLine.usage)")
+    exit(2)
+}
+exit(ForegroundRun.execute(commandLine, report: true, log: writeError))

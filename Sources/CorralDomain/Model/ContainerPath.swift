@@ -26,6 +26,12 @@ public struct ContainerPath: Sendable, Hashable, Comparable, CustomStringConvert
         self.components = components
     }
 
+    /// This path with `name` below it; for paths built in code (`.root.appending("dev")`).
+    public func appending(_ name: String) -> ContainerPath {
+        precondition(!name.isEmpty && name != "." && name != ".." && !name.contains("/"), "not one path component: \(name)")
+        return ContainerPath(validatedComponents: components + [Substring(name)])
+    }
+
     public var isRoot: Bool { components.isEmpty }
 
     /// Mount order: a parent is mounted before anything below it.

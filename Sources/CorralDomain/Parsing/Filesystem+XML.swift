@@ -140,7 +140,7 @@ extension Filesystem {
 
 extension FilesystemDriver {
     /// libvirt's storage formats (storagecommon.rng); the runtime attaches `raw` images only.
-    static let storageFormats: Set<String> = [
+    public static let storageFormats: Set<String> = [
         "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "luks",
         "cow", "qcow", "qcow2", "qed", "vmdk",
     ]
@@ -148,7 +148,7 @@ extension FilesystemDriver {
     /// Corral's extension (DESIGN.md §1): a kernel filesystem name in `format` of a `block`
     /// or `file` filesystem names the type to mount instead of probing for it. libvirt's
     /// schema does not know these values, so a file using one validates only with Corral.
-    static let filesystemFormats: Set<String> = [
+    public static let filesystemFormats: Set<String> = [
         "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "exfat", "f2fs", "squashfs", "erofs", "iso9660",
         "udf",
     ]

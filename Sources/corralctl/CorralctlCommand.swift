@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct Corralctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "corralctl",
@@ -8,7 +7,8 @@ struct Corralctl: ParsableCommand {
         discussion: """
             A container is a libvirt-style domain XML file, by default in /etc/corral/containers/.
             `corralctl validate` checks definitions the way corrald will read them; `corralctl format`
-            prints a definition in libvirt's canonical layout.
+            prints a definition in libvirt's canonical layout; `corralctl run` runs one container in
+            the foreground.
             """,
-        subcommands: [Validate.self, Format.self])
+        subcommands: [Validate.self, Format.self, Run.self])
 }

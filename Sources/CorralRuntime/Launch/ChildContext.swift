@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the child needs between clone and exec, as plain values and pointers into the
+/// launch's arena. Trivial type: copying or reading it never allocates, retains or locks.
+struct ChildContext {
+    /// Read end of the parent's "go" pipe: the child waits until its uid/gid maps are written.
+    var goDescriptor: Int32
+    /// Write end of the CLOEXEC error pipe: a `ChildFailure` record, or EOF when exec succeeds.
+    var errorDescriptor: Int32
+    /// Absolute host path the root is mounted on; nil = the container keeps the host's root.
+    var stagingRoot: UnsafePointer<CChar>?
+    var rootMount: ChildMount?
+    var mounts: UnsafeBufferPointer<ChildMount>
+    var hostname: UnsafePointer<CChar>
+    var hostnameLength: Int
+    /// Request for SIOCSIFFLAGS on `lo`, filled in by the parent.
+    var loopbackRequest: UnsafeMutablePointer<ifreq>
+    /// <inituser> / <initgroup> as written: a name or a number; nil = stay root.
+    var user: UnsafePointer<CChar>?
+    var group: UnsafePointer<CChar>?
+    /// Scratch space for reading /etc/passwd and /etc/group inside the container.
+    var lookupBuffer: UnsafeMutablePointer<UInt8>
+    var lookupBufferSize: Int
+    var initDirectory: UnsafePointer<CChar>
+    var initPath: UnsafePointer<CChar>
+    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    var environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+}
+
+/// One row of the child's mount table.
+struct ChildMount {
+    enum Kind: UInt8 {
+        /// `open_tree` of a host path, recursively.
+        case bindHost
+        /// `open_tree` of a path resolved inside the container's root.
+        case bindContainer
+        /// `fsopen` + `fsconfig` + `fsmount` of a kernel filesystem.
+        case filesystem
+        /// `symlinkat` in the target's parent directory.
+        case symlink
+    }
+
+    var kind: Kind
+    /// Index into the launch's step descriptions, for error records.
+    var step: Int32
+    /// bindHost: host path; bindContainer: path relative to the root; filesystem: type; symlink: link text.
+    var source: UnsafePointer<CChar>
+    /// Path relative to the container root, NUL-terminated and writable: the child cuts it at
+    /// each '/' in place while creating missing directories.
+    var target: UnsafeMutablePointer<CChar>
+    var options: UnsafePointer<ChildMountOption>?
+    var optionCount: Int
+    /// MOUNT_ATTR_* bits for fsmount / mount_setattr.
+    var attributes: UInt64
+    /// The target is a file (a device node bind), not a directory.
+    var targetIsFile: Bool
+}
+
+/// An `fsconfig` key, with its string value or none for a flag.
+struct ChildMountOption {
+    var key: UnsafePointer<CChar>
+    var value: UnsafePointer<CChar>?
+}

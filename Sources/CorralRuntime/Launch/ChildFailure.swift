@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The fixed-size record a failing child writes to its error pipe before `_exit`: which step,
+/// which call, which errno. Plain integers, so writing it needs no allocation; the parent turns
+/// it into words.
+struct ChildFailure {
+    /// Index into the launch's step descriptions, or -1 for steps outside the mount table.
+    var step: Int32
+    var call: ChildCall.RawValue
+    var errno: Int32
+}
+
+/// What the child was doing when it failed.
+enum ChildCall: Int32 {
+    case waitForParent, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
+        mount, symlink, loopback, pivotRoot, detachOldRoot, hostname, readUsers, unknownUser,
+        readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, execute
+}
+
+extension ChildFailure {
+    /// The message for a failure record: the step as the plan names it, then the call.
+    func describe(steps: [String], launch: ChildLaunchDescription) -> String {
+        let error = errnoText(self.errno)
+        let stepName = step >= 0 && Int(step) < steps.count ? steps[Int(step)] : "container setup"
+        switch ChildCall(rawValue: call) {
+        case .waitForParent: return "waiting for the parent to finish setup: \(error)"
+        case .makePrivate: return "mount '/' (make recursively private): \(error)"
+        case .mountRoot: return "\(stepName): \(error)"
+        case .openRoot: return "open '\(launch.stagingRoot ?? "/")': \(error)"
+        case .resolveTarget: return "\(stepName): cannot open the target in the container: \(error)"
+        case .createTarget: return "\(stepName): cannot create the target in the container: \(error)"
+        case .openSource: return "\(stepName): cannot open the source in the container: \(error)"
+        case .mount, .symlink: return "\(stepName): \(error)"
+        case .loopback: return "bring up 'lo' (SIOCSIFFLAGS): \(error)"
+        case .pivotRoot: return "pivot_root '\(launch.stagingRoot ?? "/")': \(error)"
+        case .detachOldRoot: return "umount2 old root (MNT_DETACH): \(error)"
+        case .hostname: return "sethostname '\(launch.hostname)': \(error)"
+        case .readUsers: return "read '/etc/passwd' in the container: \(error)"
+        case .unknownUser: return "<inituser> '\(launch.user ?? "")': no such user in the container's /etc/passwd"
+        case .readGroups: return "read '/etc/group' in the container: \(error)"
+        case .unknownGroup: return "<initgroup> '\(launch.group ?? "")': no such group in the container's /etc/group"
+        case .setGroups: return "setgroups: \(error)"
+        case .setGroupID: return "setgid '\(launch.group ?? "")': \(error)"
+        case .setUserID: return "setuid '\(launch.user ?? "")': \(error)"
+        case .changeDirectory: return "chdir '\(launch.initDirectory)' (<initdir>): \(error)"
+        case .execute: return "execve '\(launch.initPath)' (<init>): \(error)"
+        case nil: return "container setup failed: \(error)"
+        }
+    }
+}
+
+/// What failure messages quote about a launch.
+struct ChildLaunchDescription {
+    let stagingRoot: String?
+    let hostname: String
+    let user: String?
+    let group: String?
+    let initDirectory: String
+    let initPath: String
+}

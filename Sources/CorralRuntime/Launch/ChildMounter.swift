@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCorralSys
+
+/// Performs one row of the child's mount table with the new mount API: the mount is built
+/// detached (`open_tree` / `fsmount`), its attributes set, then attached with `move_mount` to
+/// a target opened inside the container's root with `openat2(RESOLVE_IN_ROOT)` — so a symlink
+/// in the rootfs, even an absolute one, can never lead a mount onto the host.
+struct ChildMounter {
+    /// CORRAL_O_PATH descriptor of the container's root (or AT_FDCWD for the root mount itself).
+    let root: Int32
+    let errorDescriptor: Int32
+
+    func perform(_ mount: ChildMount) {
+        if mount.kind == .symlink { return createSymlink(mount) }
+        let detached = detachedMount(mount)
+        let target = openTarget(mount)
+        guard move_mount(detached, "", target, "", UInt32(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) == 0 else {
+            fail(.mount, mount)
+        }
+        _ = close(target)
+        _ = close(detached)
+    }
+
+    /// A mount not yet attached anywhere, with its attributes applied.
+    func detachedMount(_ mount: ChildMount) -> Int32 {
+        switch mount.kind {
+        case .bindHost, .bindContainer:
+            var tree: Int32
+            if mount.kind == .bindHost {
+                tree = open_tree(AT_FDCWD, mount.source, UInt32(OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | CORRAL_AT_RECURSIVE))
+            } else {
+                let source = openInRoot(mount.source, flags: 0)
+                guard source >= 0 else { fail(.openSource, mount) }
+                tree = open_tree(source, "", UInt32(OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | CORRAL_AT_RECURSIVE | CORRAL_AT_EMPTY_PATH))
+                _ = close(source)
+            }
+            guard tree >= 0 else { fail(.mount, mount) }
+            if mount.attributes != 0 {
+                var attributes = mount_attr()
+                attributes.attr_set = mount.attributes
+                guard mount_setattr(tree, "", UInt32(CORRAL_AT_EMPTY_PATH | CORRAL_AT_RECURSIVE), &attributes,
+                                    MemoryLayout<mount_attr>.size) == 0 else { fail(.mount, mount) }
+            }
+            return tree
+        case .filesystem:
+            let context = fsopen(mount.source, UInt32(FSOPEN_CLOEXEC))
+            guard context >= 0 else { fail(.mount, mount) }
+            for index in 0..<mount.optionCount {
+                guard let option = mount.options?[index] else { continue }
+                let result = option.value.map {
+                    fsconfig(context, UInt32(FSCONFIG_SET_STRING.rawValue), option.key, $0, 0)
+                } ?? fsconfig(context, UInt32(FSCONFIG_SET_FLAG.rawValue), option.key, nil, 0)
+                guard result == 0 else { fail(.mount, mount) }
+            }
+            guard fsconfig(context, UInt32(FSCONFIG_CMD_CREATE.rawValue), nil, nil, 0) == 0 else { fail(.mount, mount) }
+            let detached = fsmount(context, UInt32(FSMOUNT_CLOEXEC), UInt32(truncatingIfNeeded: mount.attributes))
+            guard detached >= 0 else { fail(.mount, mount) }
+            _ = close(context)
+            return detached
+        case .symlink:
+            fail(.mount, mount)
+        }
+    }
+
+    private func createSymlink(_ mount: ChildMount) {
+        let (parent, name) = openParent(mount)
+        guard symlinkat(mount.source, parent, name) == 0 || errno == EEXIST else { fail(.symlink, mount) }
+        _ = close(parent)
+    }
+
+    /// The target, created when missing: every missing directory on the way (and the last
+    /// component as an empty file for device binds), each looked up again inside the root.
+    private func openTarget(_ mount: ChildMount) -> Int32 {
+        let existing = openInRoot(mount.target, flags: 0)
+        if existing >= 0 { return existing }
+        guard errno == ENOENT else { fail(.resolveTarget, mount) }
+        let (parent, name) = openParent(mount)
+        let created: Bool
+        if mount.targetIsFile {
+            let file = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            created = file >= 0 || errno == EEXIST
+            if file >= 0 { _ = close(file) }
+        } else {
+            created = mkdirat(parent, name, 0o755) == 0 || errno == EEXIST
+        }
+        guard created else { fail(.createTarget, mount) }
+        _ = close(parent)
+        let target = openInRoot(mount.target, flags: 0)
+        guard target >= 0 else { fail(.resolveTarget, mount) }
+        return target
+    }
+
+    /// The directory holding the target (created as needed) and the target's last component.
+    private func openParent(_ mount: ChildMount) -> (Int32, UnsafePointer<CChar>) {
+        let path = mount.target
+        var parent = openInRoot(".", flags: O_DIRECTORY)
+        guard parent >= 0 else { fail(.resolveTarget, mount) }
+        var start = 0
+        while true {
+            var end = start
+            while path[end] != 0 && path[end] != CChar(UInt8(ascii: "/")) { end += 1 }
+            if path[end] == 0 { return (parent, UnsafePointer(path + start)) }
+            // Cut the path after this component, resolve the prefix inside the root, restore.
+            path[end] = 0
+            var next = openInRoot(path, flags: O_DIRECTORY)
+            if next < 0 && errno == ENOENT {
+                if mkdirat(parent, path + start, 0o755) != 0 && errno != EEXIST {
+                    path[end] = CChar(UInt8(ascii: "/"))
+                    fail(.createTarget, mount)
+                }
+                next = openInRoot(path, flags: O_DIRECTORY)
+            }
+            path[end] = CChar(UInt8(ascii: "/"))
+            guard next >= 0 else { fail(.resolveTarget, mount) }
+            _ = close(parent)
+            parent = next
+            start = end + 1
+        }
+    }
+
+    /// `path` relative to the container root; `..` and absolute symlinks stay inside it.
+    private func openInRoot(_ path: UnsafePointer<CChar>, flags: Int32) -> Int32 {
+        var how = open_how()
+        how.flags = UInt64(CORRAL_O_PATH | O_CLOEXEC | flags)
+        how.resolve = UInt64(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+        return corral_openat2(root, path, &how)
+    }
+
+    private func fail(_ call: ChildCall, _ mount: ChildMount) -> Never {
+        childFail(errorDescriptor, call, step: mount.step)
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCorralSys
+
+/// The recipe the cloned child runs as the container's PID 1, top to bottom, until it becomes
+/// init through execve. Between clone and exec nothing may allocate or lock (the parent's
+/// allocator state is a copy of an instant): this code touches only the `ChildContext`, the
+/// stack and system calls, and reports failure as a fixed-size record.
+struct ChildSetup {
+    let context: ChildContext
+
+    func run() -> Never {
+        waitForParent()
+        // Nothing mounted from here on may propagate back to the host.
+        guard mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil) == 0 else { fail(.makePrivate) }
+        let root = mountRoot()
+        for index in 0..<context.mounts.count {
+            ChildMounter(root: root, errorDescriptor: context.errorDescriptor).perform(context.mounts[index])
+        }
+        bringUpLoopback()
+        if context.stagingRoot != nil { pivot(to: root) }
+        _ = close(root)
+        guard sethostname(context.hostname, context.hostnameLength) == 0 else { fail(.hostname) }
+        becomeInitUser()
+        guard chdir(context.initDirectory) == 0 else { fail(.changeDirectory) }
+        resetSignals()
+        // Whatever the caller leaked to us stays out of the container (the error pipe closes
+        // on exec too, which is how the parent learns that exec succeeded).
+        _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)
+        execve(context.initPath, context.arguments, context.environment)
+        fail(.execute)
+    }
+
+    private func waitForParent() {
+        var go: UInt8 = 0
+        while true {
+            let count = read(context.goDescriptor, &go, 1)
+            if count == 1 { break }
+            if count < 0 && errno == EINTR { continue }
+            if count == 0 { errno = EPIPE }
+            fail(.waitForParent)
+        }
+        _ = close(context.goDescriptor)
+    }
+
+    /// Mounts the root filesystem on the staging directory and returns an O_PATH descriptor of
+    /// the new root (or of the host's `/` when the container keeps it).
+    private func mountRoot() -> Int32 {
+        guard let stagingRoot = context.stagingRoot, let rootMount = context.rootMount else {
+            let root = open("/", CORRAL_O_PATH | O_DIRECTORY | O_CLOEXEC)
+            guard root >= 0 else { fail(.openRoot) }
+            return root
+        }
+        let detached = ChildMounter(root: AT_FDCWD, errorDescriptor: context.errorDescriptor).detachedMount(rootMount)
+        guard move_mount(detached, "", AT_FDCWD, stagingRoot, UInt32(MOVE_MOUNT_F_EMPTY_PATH)) == 0 else {
+            fail(.mountRoot, step: rootMount.step)
+        }
+        _ = close(detached)
+        let root = open(stagingRoot, CORRAL_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard root >= 0 else { fail(.openRoot) }
+        return root
+    }
+
+    /// The network namespace starts with `lo` down; bring it up (its only interface).
+    private func bringUpLoopback() {
+        let socketDescriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socketDescriptor >= 0 else { fail(.loopback) }
+        guard ioctl(socketDescriptor, UInt(SIOCSIFFLAGS), context.loopbackRequest) == 0 else { fail(.loopback) }
+        _ = close(socketDescriptor)
+    }
+
+    /// pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the
+    /// container's tree, without needing a directory for the old root.
+    private func pivot(to root: Int32) {
+        guard fchdir(root) == 0, corral_pivot_root(".", ".") == 0 else { fail(.pivotRoot) }
+        guard umount2(".", Int32(MNT_DETACH)) == 0 else { fail(.detachOldRoot) }
+        guard chdir("/") == 0 else { fail(.pivotRoot) }
+    }
+
+    /// Group before user, and supplementary groups cleared: once the uid changes, the
+    /// process may no longer change its groups.
+    private func becomeInitUser() {
+        guard context.user != nil || context.group != nil else { return }
+        let lookup = ChildIdentityLookup(buffer: context.lookupBuffer, size: context.lookupBufferSize,
+                                         errorDescriptor: context.errorDescriptor)
+        guard setgroups(0, nil) == 0 else { fail(.setGroups) }
+        if let group = context.group {
+            let groupID = lookup.id(of: group, in: "/etc/group", reading: .readGroups, unknown: .unknownGroup)
+            guard corral_setresgid(groupID, groupID, groupID) == 0 else { fail(.setGroupID) }
+        }
+        if let user = context.user {
+            let userID = lookup.id(of: user, in: "/etc/passwd", reading: .readUsers, unknown: .unknownUser)
+            guard corral_setresuid(userID, userID, userID) == 0 else { fail(.setUserID) }
+        }
+    }
+
+    /// Blocked signals and ignored dispositions survive execve; init starts with neither.
+    private func resetSignals() {
+        for signal in 1..<Int32(65) where signal != SIGKILL && signal != SIGSTOP && !(32...33).contains(signal) {
+            _ = Glibc.signal(signal, SIG_DFL)
+        }
+        var none = sigset_t()
+        sigemptyset(&none)
+        _ = sigprocmask(SIG_SETMASK, &none, nil)
+    }
+
+    private func fail(_ call: ChildCall, step: Int32 = -1) -> Never {
+        childFail(context.errorDescriptor, call, step: step)
+    }
+}
+
+/// Writes the failure record for the errno the last call left and exits; `_exit`, not
+/// `exit`: the atexit handlers and stdio buffers belong to the parent.
+func childFail(_ errorDescriptor: Int32, _ call: ChildCall, step: Int32 = -1) -> Never {
+    var record = ChildFailure(step: step, call: call.rawValue, errno: errno)
+    _ = write(errorDescriptor, &record, MemoryLayout<ChildFailure>.size)
+    _exit(125)
+}

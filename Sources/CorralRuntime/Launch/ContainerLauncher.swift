@@ -1,0 +1,135 @@
+import CorralDomain
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCorralSys
+
+/// A container whose init is running.
+public final class LaunchedContainer {
+    /// Init's pid in Corral's own PID namespace.
+    public let pid: pid_t
+    /// A pidfd for init: waited on and signalled without pid-reuse races.
+    public let pidDescriptor: OwnedDescriptor
+    /// The host directory the root was mounted on, removed when the container is gone.
+    public let stagingRoot: String?
+
+    init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?) {
+        self.pid = pid
+        self.pidDescriptor = pidDescriptor
+        self.stagingRoot = stagingRoot
+    }
+
+    /// Removes what the launch left on the host; call after init has been reaped.
+    public func cleanUp() {
+        if let stagingRoot { HostDirectory.remove(stagingRoot) }
+    }
+}
+
+/// Starts a container's init in new namespaces, its filesystem tree built from the domain.
+public enum ContainerLauncher {
+    /// Namespaces every container gets; a user namespace is added when <idmap> is present.
+    static let namespaces = UInt64(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+    /// Launches `domain`; `file` names the definition in errors. Throws with the step that
+    /// failed; nothing is left behind then (mounts died with the child's namespace, loop
+    /// devices auto-clear, the staging directory is removed).
+    public static func launch(_ domain: Domain, file: String, paths: RuntimePaths) throws -> LaunchedContainer {
+        try refuseUnsupported(domain, file: file)
+        let plan = MountPlan(domain: domain, paths: paths)
+        let go = try Pipe()
+        let errors = try Pipe()
+        let preparation: LaunchPreparation
+        do {
+            preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths,
+                                                goDescriptor: go.reading.rawValue, errorDescriptor: errors.writing.rawValue)
+        } catch {
+            if plan.root != nil { HostDirectory.remove(paths.stagingRoot(for: domain.name)) }
+            throw error
+        }
+        defer { preparation.releaseLoopDevices() }
+
+        var pidDescriptor: Int32 = -1
+        var arguments = clone_args()
+        arguments.flags = namespaces | UInt64(CLONE_PIDFD) | (domain.idmap != nil ? UInt64(CLONE_NEWUSER) : 0)
+        arguments.exit_signal = UInt64(SIGCHLD)
+        let pid = withUnsafeMutablePointer(to: &pidDescriptor) { pointer in
+            arguments.pidfd = UInt64(UInt(bitPattern: pointer))
+            return corral_clone3(&arguments)
+        }
+        if pid == 0 {
+            ChildSetup(context: preparation.context).run()
+        }
+        guard pid > 0 else {
+            preparation.stagingRoot.map(HostDirectory.remove)
+            throw SystemCallError.last("clone3", detail: "new namespaces")
+        }
+        let container = LaunchedContainer(pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
+                                          stagingRoot: preparation.stagingRoot)
+        go.reading.close()
+        errors.writing.close()
+        do {
+            if let idmap = domain.idmap { try IDMapWriter.write(idmap, for: container.pid) }
+            try release(go.writing)
+            if let failure = try readFailure(errors.reading) {
+                throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, launch: preparation.description))
+            }
+        } catch {
+            go.writing.close()
+            reap(container)
+            container.cleanUp()
+            throw error
+        }
+        return container
+    }
+
+    /// Elements the definition keeps but Corral cannot provide yet: starting without them would
+    /// run something other than what the file says.
+    static func refuseUnsupported(_ domain: Domain, file: String) throws {
+        let unsupported = domain.unsupportedElements
+        guard !unsupported.isEmpty else { return }
+        let lines = unsupported.map { "\(file):\($0.line): error: <\($0.name)>: not supported by Corral; remove it to start this container" }
+        throw RuntimeError(lines.joined(separator: "\n"))
+    }
+
+    private static func release(_ go: OwnedDescriptor) throws {
+        var byte: UInt8 = 1
+        guard write(go.rawValue, &byte, 1) == 1 else { throw SystemCallError.last("write", "the child's start pipe") }
+        go.close()
+    }
+
+    /// EOF means execve succeeded (the pipe is CLOEXEC); a record means a step failed.
+    private static func readFailure(_ pipe: OwnedDescriptor) throws -> ChildFailure? {
+        var record = ChildFailure(step: 0, call: 0, errno: 0)
+        let size = MemoryLayout<ChildFailure>.size
+        while true {
+            let count = read(pipe.rawValue, &record, size)
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw SystemCallError.last("read", "the child's error pipe") }
+            return count == size ? record : nil
+        }
+    }
+
+    /// Waits for a child that failed setup, so it does not linger as a zombie.
+    static func reap(_ container: LaunchedContainer) {
+        var info = siginfo_t()
+        while waitid(idtype_t(rawValue: 3) /* P_PIDFD */, id_t(container.pidDescriptor.rawValue), &info, WEXITED) != 0
+                && errno == EINTR {}
+    }
+}
+
+/// Writes /proc/PID/uid_map and gid_map while the child waits: from the parent, which holds
+/// the capabilities in the parent namespace that the kernel requires for arbitrary ranges.
+enum IDMapWriter {
+    static func write(_ idmap: IDMap, for pid: pid_t) throws {
+        try write(idmap.users, to: "/proc/\(pid)/uid_map")
+        try write(idmap.groups, to: "/proc/\(pid)/gid_map")
+    }
+
+    private static func write(_ ranges: [IDMapRange], to path: String) throws {
+        let text = ranges.map { "\($0.start) \($0.target) \($0.count)\n" }.joined()
+        let file = try OwnedDescriptor.open(path, O_WRONLY)
+        let bytes = Array(text.utf8)
+        // The kernel takes the whole map in one write, or nothing.
+        guard Glibc.write(file.rawValue, bytes, bytes.count) == bytes.count else { throw SystemCallError.last("write", path) }
+    }
+}

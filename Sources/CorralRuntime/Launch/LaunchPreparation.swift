@@ -1,0 +1,172 @@
+import CorralDomain
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a launch needs that the parent must do or compute before the clone: host
+/// directories, loop devices, probed filesystem types, and the child's flat tables. What the
+/// libvirt and crun code agree on: prepare in the parent, only execute in the child.
+final class LaunchPreparation {
+    let arena = LaunchArena()
+    /// Descriptions of the mount steps, indexed by `ChildMount.step`, for error messages.
+    private(set) var stepDescriptions: [String] = []
+    private(set) var loopDevices: [LoopDevice] = []
+    let stagingRoot: String?
+    let description: ChildLaunchDescription
+    private(set) var context: ChildContext
+
+    /// 256 KiB is far beyond any real /etc/passwd; a larger file is refused, not truncated.
+    static let lookupBufferSize = 256 * 1024
+
+    init(domain: Domain, plan: MountPlan, paths: RuntimePaths, goDescriptor: Int32, errorDescriptor: Int32) throws {
+        stagingRoot = plan.root == nil ? nil : paths.stagingRoot(for: domain.name)
+        let initDirectory = domain.os.initDirectory ?? "/"
+        description = ChildLaunchDescription(
+            stagingRoot: stagingRoot, hostname: domain.hostname, user: domain.os.initUser, group: domain.os.initGroup,
+            initDirectory: initDirectory, initPath: domain.os.initPath)
+        let arena = self.arena
+        let hostname = domain.hostname
+        let loopback = arena.allocate(ifreq.self, count: 1)
+        withUnsafeMutableBytes(of: &loopback.pointee.ifr_ifrn.ifrn_name) { name in
+            for (index, byte) in "lo".utf8.enumerated() { name[index] = byte }
+        }
+        loopback.pointee.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
+        context = ChildContext(
+            goDescriptor: goDescriptor, errorDescriptor: errorDescriptor,
+            stagingRoot: stagingRoot.map { UnsafePointer(arena.string($0)) }, rootMount: nil,
+            mounts: UnsafeBufferPointer(start: nil, count: 0),
+            hostname: arena.string(hostname), hostnameLength: hostname.utf8.count, loopbackRequest: loopback,
+            user: domain.os.initUser.map { UnsafePointer(arena.string($0)) },
+            group: domain.os.initGroup.map { UnsafePointer(arena.string($0)) },
+            lookupBuffer: arena.allocate(UInt8.self, count: LaunchPreparation.lookupBufferSize),
+            lookupBufferSize: LaunchPreparation.lookupBufferSize,
+            initDirectory: arena.string(initDirectory), initPath: arena.string(domain.os.initPath),
+            arguments: arena.stringArray([domain.os.initPath] + domain.os.initArguments),
+            environment: arena.stringArray(LaunchPreparation.environment(for: domain)))
+
+        if let root = plan.root, let stagingRoot {
+            try HostDirectory.create(paths.stateDirectory, mode: 0o755)
+            try HostDirectory.create(stagingRoot, mode: 0o755)
+            context.rootMount = try childMount(for: root)
+        }
+        var mounts: [ChildMount] = []
+        for step in plan.steps { mounts.append(try childMount(for: step)) }
+        context.mounts = UnsafeBufferPointer(start: arena.array(mounts), count: mounts.count)
+    }
+
+    /// `container=corral` (how systemd and others detect a container), a default PATH, the
+    /// domain's uuid when it has one, the caller's TERM, then <initenv> in order.
+    static func environment(for domain: Domain) -> [String] {
+        var environment = ["container=corral", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        if let uuid = domain.uuid { environment.append("container_uuid=\(uuid)") }
+        if let term = getenv("TERM") { environment.append("TERM=" + String(cString: term)) }
+        environment += domain.os.initEnvironment.map { "\($0.name)=\($0.value)" }
+        return environment
+    }
+
+    /// Lets every loop device go once the container's mounts hold them (or setup failed).
+    func releaseLoopDevices() {
+        for device in loopDevices { device.release() }
+        loopDevices.removeAll()
+    }
+
+    /// Turns a plan step into a row of the child's table, doing the host-side part now:
+    /// checking and creating directories, attaching images, probing filesystem types.
+    private func childMount(for step: MountStep) throws -> ChildMount {
+        var described = step
+        let kind: ChildMount.Kind
+        let source: String
+        var options: [MountOption] = []
+        var targetIsFile = false
+        switch step.source {
+        case .hostDirectory(let directory):
+            kind = .bindHost
+            source = directory
+        case .hostDevice(let device):
+            kind = .bindHost
+            source = device
+            targetIsFile = true
+        case .containerDirectory(let directory):
+            kind = .bindContainer
+            source = LaunchPreparation.relative(directory)
+        case .blockDevice(let device, let type):
+            let resolved = try type ?? FilesystemProbe.type(of: device, described: device)
+            described.source = .blockDevice(device, filesystemType: resolved)
+            kind = .filesystem
+            source = resolved
+            options = [MountOption("source", device)] + (step.flags.contains(.readOnly) ? [MountOption("ro")] : [])
+        case .imageFile(let image, let type):
+            let loop = try LoopDevice.attach(image: image, readOnly: step.flags.contains(.readOnly))
+            loopDevices.append(loop)
+            let resolved = try type ?? FilesystemProbe.type(of: loop.path, described: image)
+            described.source = .imageFile(image, filesystemType: resolved)
+            kind = .filesystem
+            source = resolved
+            options = [MountOption("source", loop.path)] + (step.flags.contains(.readOnly) ? [MountOption("ro")] : [])
+        case .overlay(let lower, let upper, let work):
+            try HostDirectory.requireDirectory(lower, what: "template")
+            try HostDirectory.create(upper, mode: 0o755, parents: true)
+            try HostDirectory.create(work, mode: 0o700, parents: true)
+            kind = .filesystem
+            source = "overlay"
+            options = [MountOption("lowerdir", lower), MountOption("upperdir", upper), MountOption("workdir", work)]
+        case .filesystem(let type, let filesystemOptions):
+            kind = .filesystem
+            source = type
+            options = filesystemOptions
+        case .symlink(let destination):
+            kind = .symlink
+            source = destination
+        }
+        if case .hostDirectory(let directory) = step.source {
+            try HostDirectory.requireDirectory(directory, what: step.target.isRoot ? "root filesystem" : "source")
+        }
+        stepDescriptions.append(described.description)
+        let childOptions = options.map {
+            ChildMountOption(key: UnsafePointer(arena.string($0.key)), value: $0.value.map { UnsafePointer(arena.string($0)) })
+        }
+        return ChildMount(
+            kind: kind, step: Int32(stepDescriptions.count - 1), source: UnsafePointer(arena.string(source)),
+            target: arena.string(LaunchPreparation.relative(step.target)),
+            options: childOptions.isEmpty ? nil : UnsafePointer(arena.array(childOptions)), optionCount: childOptions.count,
+            attributes: LaunchPreparation.attributes(step.flags), targetIsFile: targetIsFile)
+    }
+
+    /// A container path relative to the root, as openat2 takes it: `/srv/www` → `srv/www`.
+    static func relative(_ path: ContainerPath) -> String {
+        path.isRoot ? "." : path.components.joined(separator: "/")
+    }
+
+    static func attributes(_ flags: MountFlags) -> UInt64 {
+        var attributes: UInt64 = 0
+        if flags.contains(.readOnly) { attributes |= UInt64(MOUNT_ATTR_RDONLY) }
+        if flags.contains(.noSetUID) { attributes |= UInt64(MOUNT_ATTR_NOSUID) }
+        if flags.contains(.noDevices) { attributes |= UInt64(MOUNT_ATTR_NODEV) }
+        if flags.contains(.noExecute) { attributes |= UInt64(MOUNT_ATTR_NOEXEC) }
+        return attributes
+    }
+}
+
+/// Host directories the launch needs, with errors that name them.
+enum HostDirectory {
+    static func create(_ path: String, mode: mode_t, parents: Bool = false) throws {
+        if parents, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try create(String(path[..<slash]), mode: 0o755, parents: true)
+        }
+        guard mkdir(path, mode) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", path) }
+    }
+
+    /// Fails unless `path` is a directory; `what` says which element needs it.
+    static func requireDirectory(_ path: String, what: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw SystemCallError.last("stat", path, detail: what) }
+        guard (status.st_mode & S_IFMT) == S_IFDIR else {
+            throw SystemCallError("stat", [path], detail: what, errno: ENOTDIR)
+        }
+    }
+
+    static func remove(_ path: String) {
+        // A leftover directory is harmless and reused by the next start; never fail over it.
+        _ = rmdir(path)
+    }
+}

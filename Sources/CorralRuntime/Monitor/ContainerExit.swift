@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How init ended, and what that means for the container (DESIGN.md §2).
+public struct ContainerExit: Sendable, Equatable, CustomStringConvertible {
+    public enum Status: Sendable, Equatable {
+        case exited(Int32)
+        case killed(signal: Int32)
+    }
+
+    /// Why the container stopped, mapped to on_poweroff / on_reboot / on_crash.
+    public enum Reason: String, Sendable {
+        case poweredOff = "powered off"
+        case rebooted
+        case crashed
+    }
+
+    public let status: Status
+
+    public init(status: Status) { self.status = status }
+
+    /// The kernel reports reboot(2) inside a PID namespace as init killed by SIGHUP (restart)
+    /// or SIGINT (power off, halt); a clean exit is a power-off too; anything else a crash.
+    public var reason: Reason {
+        switch status {
+        case .killed(signal: SIGHUP): .rebooted
+        case .killed(signal: SIGINT), .exited(0): .poweredOff
+        default: .crashed
+        }
+    }
+
+    /// The shell's convention: the exit status, or 128 + the signal that killed init.
+    public var exitCode: Int32 {
+        switch status {
+        case .exited(let code): code
+        case .killed(let signal): 128 + signal
+        }
+    }
+
+    public var description: String {
+        switch status {
+        case .exited(let code): "init exited with status \(code) (\(reason.rawValue))"
+        case .killed(let signal): "init was killed by signal \(signal) (\(reason.rawValue))"
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import CorralDomain
+
+/// The arguments `corral-monitor` and `corralctl run` share, read by hand: the start path
+/// must not pay for a general argument parser (DESIGN.md §2: 0.8 ms, more than a container
+/// setup costs).
+public struct MonitorCommandLine: Sendable, Equatable {
+    public var definition: String
+    public var paths: RuntimePaths
+
+    public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR]"
+
+    /// Parses `arguments` (without the program and subcommand names); nil when they do not fit.
+    public init?(_ arguments: [String]) {
+        var definition: String? = nil
+        var paths = RuntimePaths()
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--template-dir", "--overlay-dir", "--state-dir":
+                guard let value = remaining.popFirst(), !value.isEmpty else { return nil }
+                switch argument {
+                case "--template-dir": paths.templateDirectory = value
+                case "--overlay-dir": paths.overlayDirectory = value
+                default: paths.stateDirectory = value
+                }
+            case let option where option.hasPrefix("-") && option.count > 1:
+                return nil
+            default:
+                guard definition == nil else { return nil }
+                definition = argument
+            }
+        }
+        guard let definition else { return nil }
+        self.definition = definition
+        self.paths = paths
+    }
+}
+
+/// Runs one container in the foreground, as `corralctl run` and `corral-monitor` do: its
+/// stdin, stdout and stderr are the caller's. Returns the exit code: init's status, 128+N if
+/// a signal killed it, 125 if the container could not start (the reason on stderr).
+public enum ForegroundRun {
+    public static let setupFailed: Int32 = 125
+
+    public static func execute(_ commandLine: MonitorCommandLine, report: Bool, log: (String) -> Void) -> Int32 {
+        let domain: Domain
+        do {
+            domain = try DomainParser.parse(contentsOf: commandLine.definition)
+        } catch {
+            log(error.description)
+            return setupFailed
+        }
+        do {
+            let exit = try ContainerMonitor(domain: domain, file: commandLine.definition, paths: commandLine.paths).run()
+            if report { log("\(domain.name): \(exit)") }
+            return exit.exitCode
+        } catch {
+            log("\(domain.name): cannot start: \(error)")
+            return setupFailed
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import CorralDomain
+
+/// The ordered mounts that build a container's filesystem tree, computed from its `Domain`
+/// without touching the system, so it can be tested without root.
+///
+/// Order (libvirt's lxc_container.c and crun agree): the root filesystem first, then the other
+/// filesystems by target depth (a parent before what is mounted below it; document order
+/// among equals), then the kernel's filesystems and a minimal /dev. With no `/` filesystem the
+/// container keeps the host's root: only the additive mounts and a fresh /proc.
+public struct MountPlan: Sendable, Equatable {
+    /// The root filesystem's mount, made on the staging directory; nil = keep the host root.
+    public var root: MountStep?
+    /// Everything else, in execution order, relative to the new root.
+    public var steps: [MountStep]
+
+    public init(root: MountStep?, steps: [MountStep]) {
+        self.root = root
+        self.steps = steps
+    }
+
+    public init(domain: Domain, paths: RuntimePaths) {
+        let root = domain.rootFilesystem.map { MountPlan.step(for: $0, container: domain.name, paths: paths) }
+        let others = domain.filesystems.enumerated()
+            .filter { !$0.element.target.isRoot }
+            .sorted { ($0.element.target.depth, $0.offset) < ($1.element.target.depth, $1.offset) }
+            .map { MountPlan.step(for: $0.element, container: domain.name, paths: paths) }
+        let system = root == nil ? MountPlan.freshProc : MountPlan.systemFilesystems
+        self.init(root: root, steps: others + system)
+    }
+
+    static func step(for filesystem: Filesystem, container: String, paths: RuntimePaths) -> MountStep {
+        let flags: MountFlags = filesystem.readOnly ? [.readOnly] : []
+        let source: MountSource
+        switch filesystem.source {
+        case .mount(let directory):
+            source = .hostDirectory(directory)
+        case .bind(let directory):
+            source = .containerDirectory(directory)
+        case .block(let device):
+            source = .blockDevice(device, filesystemType: filesystemType(filesystem.driver))
+        case .file(let image):
+            source = .imageFile(image, filesystemType: filesystemType(filesystem.driver))
+        case .template(let name):
+            let lower = "\(paths.templateDirectory)/\(name)"
+            if filesystem.readOnly {
+                // No upper layer means nothing to write to: a read-only bind of the template
+                // is the same tree, and works on every kernel.
+                source = .hostDirectory(lower)
+            } else {
+                let layers = paths.overlayLayers(container: container, target: filesystem.target)
+                source = .overlay(lower: lower, upper: layers.upper, work: layers.work)
+            }
+        case .ram(let size):
+            source = .filesystem(type: "tmpfs", options: [MountOption("size", "\(size.kibibytes)k"), MountOption("mode", "0755")])
+            return MountStep(source, at: filesystem.target, flags: flags.union([.noSetUID, .noDevices]))
+        }
+        return MountStep(source, at: filesystem.target, flags: flags)
+    }
+
+    /// A kernel filesystem name in `<driver format>` (Corral's extension); image formats such
+    /// as `raw` say nothing about the filesystem inside, which is then probed.
+    static func filesystemType(_ driver: FilesystemDriver?) -> String? {
+        guard let format = driver?.format, FilesystemDriver.filesystemFormats.contains(format) else { return nil }
+        return format
+    }
+
+    /// With the host's root kept, only /proc is replaced, so it shows the container's PIDs.
+    static let freshProc = [MountStep(.filesystem(type: "proc", options: []), at: path("/proc"), flags: .kernelFilesystem)]
+
+    /// /proc, a read-only /sys, and a /dev holding only the standard nodes (DESIGN.md §2).
+    static let systemFilesystems: [MountStep] = {
+        var steps = [
+            MountStep(.filesystem(type: "proc", options: []), at: path("/proc"), flags: .kernelFilesystem),
+            MountStep(.filesystem(type: "sysfs", options: []), at: path("/sys"), flags: MountFlags.kernelFilesystem.union(.readOnly)),
+            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "0755"), MountOption("size", "64k")]),
+                      at: path("/dev"), flags: [.noSetUID, .noExecute]),
+            MountStep(.filesystem(type: "devpts", options: [MountOption("newinstance"), MountOption("ptmxmode", "0666"),
+                                                            MountOption("mode", "0620"), MountOption("gid", "5")]),
+                      at: path("/dev/pts"), flags: [.noSetUID, .noExecute]),
+            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "1777")]), at: path("/dev/shm"),
+                      flags: [.noSetUID, .noDevices]),
+            MountStep(.filesystem(type: "mqueue", options: []), at: path("/dev/mqueue"), flags: .kernelFilesystem),
+        ]
+        for device in ["null", "zero", "full", "random", "urandom", "tty"] {
+            steps.append(MountStep(.hostDevice("/dev/\(device)"), at: path("/dev/\(device)"), flags: [.noSetUID, .noExecute]))
+        }
+        for (link, destination) in [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                                    ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
+            steps.append(MountStep(.symlink(to: destination), at: path("/dev/\(link)")))
+        }
+        return steps
+    }()
+
+    /// `/a/b` for the literal paths above.
+    private static func path(_ text: String) -> ContainerPath {
+        text.split(separator: "/").reduce(ContainerPath.root) { $0.appending(String($1)) }
+    }
+}

@@ -1,0 +1,47 @@
+import CorralDomain
+
+/// Where the runtime finds templates and keeps per-container state on the host.
+public struct RuntimePaths: Sendable, Equatable {
+    /// `type='template'` sources: `TEMPLATES/NAME` is the read-only lower layer.
+    public var templateDirectory: String
+    /// Per-container overlay upper and work directories: `OVERLAYS/CONTAINER/…`.
+    public var overlayDirectory: String
+    /// Runtime state; holds each running container's staging root directory.
+    public var stateDirectory: String
+
+    public init(templateDirectory: String = "/var/lib/corral/templates",
+                overlayDirectory: String = "/var/lib/corral/overlays",
+                stateDirectory: String = "/run/corral") {
+        self.templateDirectory = templateDirectory
+        self.overlayDirectory = overlayDirectory
+        self.stateDirectory = stateDirectory
+    }
+
+    /// The directory the container's root is mounted on before pivot_root. It exists on the
+    /// host, but the mounts on it live only in the container's private mount namespace.
+    public func stagingRoot(for name: String) -> String {
+        "\(stateDirectory)/\(name).root"
+    }
+
+    /// The overlay directories of one template filesystem: one pair per target, so a
+    /// container may use several templates.
+    public func overlayLayers(container: String, target: ContainerPath) -> (upper: String, work: String) {
+        let base = "\(overlayDirectory)/\(container)/\(RuntimePaths.layerName(for: target))"
+        return (upper: base + "/upper", work: base + "/work")
+    }
+
+    /// `root` for `/`, otherwise the target with '%' and '/' percent-encoded: unique per
+    /// target and a single path component.
+    static func layerName(for target: ContainerPath) -> String {
+        guard !target.isRoot else { return "root" }
+        var name = ""
+        for scalar in target.description.dropFirst().unicodeScalars {
+            switch scalar {
+            case "%": name += "%25"
+            case "/": name += "%2F"
+            default: name.unicodeScalars.append(scalar)
+            }
+        }
+        return name
+    }
+}

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A failed system call, told the way crun and systemd tell it: the call, the path(s) it
+/// worked on, and errno's text — `mount '/srv/a' on '/mnt/a' (bind): No such file or directory`.
+public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was attempted, as a user reads it: `mount`, `open`, `LOOP_CONFIGURE`.
+    public let call: String
+    /// The paths involved, in the order the call takes them.
+    public let paths: [String]
+    /// A qualifier such as the filesystem type: `(bind)`, `(tmpfs)`.
+    public let detail: String?
+    public let errno: Int32
+
+    public init(_ call: String, _ paths: [String] = [], detail: String? = nil, errno: Int32) {
+        self.call = call
+        self.paths = paths
+        self.detail = detail
+        self.errno = errno
+    }
+
+    /// The error for the errno the last call left.
+    public static func last(_ call: String, _ paths: String..., detail: String? = nil) -> SystemCallError {
+        SystemCallError(call, paths, detail: detail, errno: Glibc.errno)
+    }
+
+    public var description: String {
+        var text = call
+        switch paths.count {
+        case 0: break
+        case 1: text += " '\(paths[0])'"
+        default:
+            text += " '\(paths[0])' on '\(paths[1])'"
+            for extra in paths.dropFirst(2) { text += " '\(extra)'" }
+        }
+        if let detail { text += " (\(detail))" }
+        return text + ": " + errnoText(errno)
+    }
+}
+
+/// strerror's text for an errno, e.g. "No such file or directory".
+public func errnoText(_ number: Int32) -> String {
+    String(cString: strerror(number))
+}
+
+/// A failure of the runtime that is not one system call: a missing template, an image format
+/// Corral cannot attach, a definition element it cannot provide.
+public struct RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) { self.description = description }
+}
