@@ -43,6 +43,7 @@ let package = Package(
             name: "CorralDomainTests", dependencies: ["CorralDomain"],
             exclude: ["Fixtures"]),
         .testTarget(name: "CorralCLITests", dependencies: ["corralctl"]),
+        .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime", "corralctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,6 +9,9 @@ struct ChildContext {
     var goDescriptor: Int32
     /// Write end of the CLOEXEC error pipe: a `ChildFailure` record, or EOF when exec succeeds.
     var errorDescriptor: Int32
+    /// The child runs in a new user namespace: once the parent wrote the maps, it becomes the
+    /// namespace's root (before that its ids are unmapped and every file it creates fails).
+    var inUserNamespace: Bool
     /// Absolute host path the root is mounted on; nil = the container keeps the host's root.
     var stagingRoot: UnsafePointer<CChar>?
     var rootMount: ChildMount?

@@ -12,6 +12,10 @@ struct ChildSetup {
 
     func run() -> Never {
         waitForParent()
+        if context.inUserNamespace {
+            guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
+            guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
+        }
         // Nothing mounted from here on may propagate back to the host.
         guard mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil) == 0 else { fail(.makePrivate) }
         let root = mountRoot()

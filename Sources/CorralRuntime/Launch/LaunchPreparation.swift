@@ -32,7 +32,7 @@ final class LaunchPreparation {
         }
         loopback.pointee.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
         context = ChildContext(
-            goDescriptor: goDescriptor, errorDescriptor: errorDescriptor,
+            goDescriptor: goDescriptor, errorDescriptor: errorDescriptor, inUserNamespace: domain.idmap != nil,
             stagingRoot: stagingRoot.map { UnsafePointer(arena.string($0)) }, rootMount: nil,
             mounts: UnsafeBufferPointer(start: nil, count: 0),
             hostname: arena.string(hostname), hostnameLength: hostname.utf8.count, loopbackRequest: loopback,
@@ -119,7 +119,7 @@ final class LaunchPreparation {
             source = destination
         }
         if case .hostDirectory(let directory) = step.source {
-            try HostDirectory.requireDirectory(directory, what: step.target.isRoot ? "root filesystem" : "source")
+            try HostDirectory.requireDirectory(directory, mountedOn: step.target)
         }
         stepDescriptions.append(described.description)
         let childOptions = options.map {
@@ -158,11 +158,20 @@ enum HostDirectory {
 
     /// Fails unless `path` is a directory; `what` says which element needs it.
     static func requireDirectory(_ path: String, what: String) throws {
-        var status = stat()
-        guard stat(path, &status) == 0 else { throw SystemCallError.last("stat", path, detail: what) }
-        guard (status.st_mode & S_IFMT) == S_IFDIR else {
-            throw SystemCallError("stat", [path], detail: what, errno: ENOTDIR)
+        if let problem = directoryProblem(path) { throw SystemCallError("stat", [path], detail: what, errno: problem) }
+    }
+
+    /// Fails, as the mount would, unless the bind source `path` is a directory.
+    static func requireDirectory(_ path: String, mountedOn target: ContainerPath) throws {
+        if let problem = directoryProblem(path) {
+            throw SystemCallError("mount", [path, target.description], detail: "bind", errno: problem)
         }
+    }
+
+    private static func directoryProblem(_ path: String) -> Int32? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return errno }
+        return (status.st_mode & S_IFMT) == S_IFDIR ? nil : ENOTDIR
     }
 
     static func remove(_ path: String) {

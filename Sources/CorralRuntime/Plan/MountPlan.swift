@@ -5,7 +5,9 @@ import CorralDomain
 ///
 /// Order (libvirt's lxc_container.c and crun agree): the root filesystem first, then the other
 /// filesystems by target depth (a parent before what is mounted below it; document order
-/// among equals), then the kernel's filesystems and a minimal /dev. With no `/` filesystem the
+/// among equals) — `bind` filesystems after all others, since their source is a path of the
+/// finished container tree, possibly another filesystem — then the kernel's filesystems and a
+/// minimal /dev. With no `/` filesystem the
 /// container keeps the host's root: only the additive mounts and a fresh /proc.
 public struct MountPlan: Sendable, Equatable {
     /// The root filesystem's mount, made on the staging directory; nil = keep the host root.
@@ -22,10 +24,16 @@ public struct MountPlan: Sendable, Equatable {
         let root = domain.rootFilesystem.map { MountPlan.step(for: $0, container: domain.name, paths: paths) }
         let others = domain.filesystems.enumerated()
             .filter { !$0.element.target.isRoot }
-            .sorted { ($0.element.target.depth, $0.offset) < ($1.element.target.depth, $1.offset) }
+            .sorted { (MountPlan.isBind($0.element) ? 1 : 0, $0.element.target.depth, $0.offset)
+                < (MountPlan.isBind($1.element) ? 1 : 0, $1.element.target.depth, $1.offset) }
             .map { MountPlan.step(for: $0.element, container: domain.name, paths: paths) }
         let system = root == nil ? MountPlan.freshProc : MountPlan.systemFilesystems
         self.init(root: root, steps: others + system)
+    }
+
+    private static func isBind(_ filesystem: Filesystem) -> Bool {
+        if case .bind = filesystem.source { return true }
+        return false
     }
 
     static func step(for filesystem: Filesystem, container: String, paths: RuntimePaths) -> MountStep {

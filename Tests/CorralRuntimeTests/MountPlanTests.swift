@@ -1,0 +1,138 @@
+import CorralDomain
+@testable import CorralRuntime
+import Testing
+
+/// The plan is a pure value: its order and contents are checked here without root.
+@Suite struct MountPlanTests {
+    static let paths = RuntimePaths(templateDirectory: "/t", overlayDirectory: "/o", stateDirectory: "/s")
+
+    static func plan(_ devices: String) throws -> MountPlan {
+        let domain = try DomainParser.parse(
+            "<domain type='lxc'><name>web</name><os><type>exe</type><init>/sbin/init</init></os><devices>\(devices)</devices></domain>",
+            file: "test.xml")
+        return MountPlan(domain: domain, paths: paths)
+    }
+
+    static func path(_ text: String) throws -> ContainerPath { try ContainerPath(parsing: text) }
+
+    @Test func rootFirstThenByDepthThenBindsThenSystem() throws {
+        let plan = try Self.plan("""
+            <filesystem type='bind'><source dir='/srv/data'/><target dir='/data'/></filesystem>
+            <filesystem type='ram'><source usage='1024'/><target dir='/srv/data/cache'/></filesystem>
+            <filesystem type='mount'><source dir='/host/srv'/><target dir='/srv'/></filesystem>
+            <filesystem type='mount'><source dir='/host/root'/><target dir='/'/></filesystem>
+            <filesystem type='file'><source file='/img'/><target dir='/srv/data'/><readonly/></filesystem>
+            """)
+        #expect(plan.root == MountStep(.hostDirectory("/host/root"), at: .root))
+        #expect(plan.steps.prefix(4).map(\.target.description) == ["/srv", "/srv/data", "/srv/data/cache", "/data"])
+        #expect(plan.steps[1] == MountStep(.imageFile("/img", filesystemType: nil), at: try Self.path("/srv/data"), flags: .readOnly))
+        #expect(plan.steps[3].source == .containerDirectory(try Self.path("/srv/data")))
+        #expect(plan.steps.dropFirst(4).prefix(6).map(\.target.description) ==
+            ["/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"])
+    }
+
+    @Test func minimalDevHoldsOnlyTheStandardNodes() throws {
+        let plan = try Self.plan("<filesystem><source dir='/r'/><target dir='/'/></filesystem>")
+        let devices = plan.steps.compactMap { step -> String? in
+            if case .hostDevice(let device) = step.source { return "\(device)>\(step.target)" }
+            return nil
+        }
+        #expect(devices == ["/dev/null>/dev/null", "/dev/zero>/dev/zero", "/dev/full>/dev/full",
+                            "/dev/random>/dev/random", "/dev/urandom>/dev/urandom", "/dev/tty>/dev/tty"])
+        let links = plan.steps.compactMap { step -> String? in
+            if case .symlink(let destination) = step.source { return "\(step.target)>\(destination)" }
+            return nil
+        }
+        #expect(links == ["/dev/ptmx>pts/ptmx", "/dev/fd>/proc/self/fd", "/dev/stdin>/proc/self/fd/0",
+                          "/dev/stdout>/proc/self/fd/1", "/dev/stderr>/proc/self/fd/2"])
+        let sys = try #require(plan.steps.first { $0.target.description == "/sys" })
+        #expect(sys.flags.contains(.readOnly))
+        let devpts = try #require(plan.steps.first { $0.target.description == "/dev/pts" })
+        #expect(devpts.source == .filesystem(type: "devpts", options: [MountOption("newinstance"), MountOption("ptmxmode", "0666"),
+                                                                         MountOption("mode", "0620"), MountOption("gid", "5")]))
+    }
+
+    @Test func withoutRootOnlyAdditiveMountsAndAFreshProc() throws {
+        let plan = try Self.plan("<filesystem type='ram'><source usage='64' units='MiB'/><target dir='/scratch'/></filesystem>")
+        #expect(plan.root == nil)
+        #expect(plan.steps == [
+            MountStep(.filesystem(type: "tmpfs", options: [MountOption("size", "65536k"), MountOption("mode", "0755")]),
+                      at: try Self.path("/scratch"), flags: [.noSetUID, .noDevices]),
+            MountStep(.filesystem(type: "proc", options: []), at: try Self.path("/proc"), flags: .kernelFilesystem),
+        ])
+    }
+
+    @Test func templateIsAnOverlayWithPerContainerLayers() throws {
+        let plan = try Self.plan("""
+            <filesystem type='template'><source name='debian'/><target dir='/'/></filesystem>
+            <filesystem type='template'><source name='www'/><target dir='/srv/www'/></filesystem>
+            """)
+        #expect(plan.root?.source == .overlay(lower: "/t/debian", upper: "/o/web/root/upper", work: "/o/web/root/work"))
+        #expect(plan.steps[0].source == .overlay(lower: "/t/www", upper: "/o/web/srv%2Fwww/upper", work: "/o/web/srv%2Fwww/work"))
+    }
+
+    @Test func readOnlyTemplateIsAReadOnlyBindWithoutUpperLayer() throws {
+        let plan = try Self.plan("<filesystem type='template'><source name='debian'/><target dir='/'/><readonly/></filesystem>")
+        #expect(plan.root == MountStep(.hostDirectory("/t/debian"), at: .root, flags: .readOnly))
+    }
+
+    @Test func driverFormatNamesTheFilesystemTypeOnlyWhenItIsOne() throws {
+        let plan = try Self.plan("""
+            <filesystem type='block'><driver format='xfs'/><source dev='/dev/vdb'/><target dir='/a'/></filesystem>
+            <filesystem type='file'><driver type='loop' format='raw'/><source file='/i.img'/><target dir='/b'/></filesystem>
+            """)
+        #expect(plan.steps[0].source == .blockDevice("/dev/vdb", filesystemType: "xfs"))
+        #expect(plan.steps[1].source == .imageFile("/i.img", filesystemType: nil))
+    }
+
+    @Test func stepsDescribeThemselvesLikeMountErrors() throws {
+        let plan = try Self.plan("<filesystem><source dir='/srv/a'/><target dir='/mnt/a'/><readonly/></filesystem>")
+        #expect(plan.steps[0].description == "mount '/srv/a' on '/mnt/a' (bind, ro)")
+        #expect(plan.steps[1].description == "mount 'proc' on '/proc' (proc)")
+    }
+
+    @Test func layerNamesAreUniquePerTarget() throws {
+        #expect(RuntimePaths.layerName(for: .root) == "root")
+        #expect(RuntimePaths.layerName(for: try Self.path("/a/b")) == "a%2Fb")
+        #expect(RuntimePaths.layerName(for: try Self.path("/a%2Fb")) == "a%252Fb")
+    }
+
+    @Test func childPathsAreRelativeToTheRoot() throws {
+        #expect(LaunchPreparation.relative(try Self.path("/srv/www")) == "srv/www")
+        #expect(LaunchPreparation.relative(.root) == ".")
+    }
+
+    @Test func environmentHasContainerPathUUIDAndInitenvInOrder() throws {
+        let domain = try DomainParser.parse("""
+            <domain type='lxc'><name>a</name><uuid>8369f1ac-7e46-e869-4ca5-759d51478066</uuid>
+            <os><type>exe</type><init>/i</init><initenv name='B'>2</initenv><initenv name='A'>1</initenv></os></domain>
+            """, file: "t.xml")
+        let environment = LaunchPreparation.environment(for: domain).filter { !$0.hasPrefix("TERM=") }
+        #expect(environment == ["container=corral", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                "container_uuid=8369f1ac-7e46-e869-4ca5-759d51478066", "B=2", "A=1"])
+    }
+}
+
+@Suite struct ContainerExitTests {
+    @Test(arguments: [(ContainerExit.Status.exited(0), ContainerExit.Reason.poweredOff, Int32(0)),
+                      (.exited(3), .crashed, 3), (.killed(signal: 1), .rebooted, 129),
+                      (.killed(signal: 2), .poweredOff, 130), (.killed(signal: 9), .crashed, 137)])
+    func mapsStatusToReasonAndExitCode(status: ContainerExit.Status, reason: ContainerExit.Reason, code: Int32) {
+        let exit = ContainerExit(status: status)
+        #expect(exit.reason == reason)
+        #expect(exit.exitCode == code)
+    }
+}
+
+@Suite struct MonitorCommandLineTests {
+    @Test func parsesFileAndDirectories() throws {
+        let line = try #require(MonitorCommandLine(["--template-dir", "/t", "web.xml", "--state-dir", "/s"]))
+        #expect(line.definition == "web.xml")
+        #expect(line.paths == RuntimePaths(templateDirectory: "/t", stateDirectory: "/s"))
+    }
+
+    @Test(arguments: [[], ["a.xml", "b.xml"], ["--template-dir"], ["--bogus", "a.xml"]])
+    func refusesWhatDoesNotFit(arguments: [String]) {
+        #expect(MonitorCommandLine(arguments) == nil)
+    }
+}
