@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+
+/// A temporary world for real containers: a busybox rootfs built from Debian's busybox-static,
+/// template, overlay and state directories, and host directories to mount. Everything lives
+/// under one directory that `remove()` deletes; `checkNothingLeaked()` proves that a container
+/// left no mount, loop device, process or staging directory behind.
+final class ContainerSandbox: @unchecked Sendable {
+    static let busybox = "/bin/busybox"
+    static var isRoot: Bool { getuid() == 0 }
+    static var canRunContainers: Bool { isRoot && FileManager.default.isExecutableFile(atPath: busybox) }
+    static let skipReason: Comment = "needs root (namespaces, mounts, loop devices) and busybox-static; scripts/test.sh provides both"
+
+    static let corralctl = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("corralctl").path
+
+    let directory: String
+    var rootfs: String { directory + "/rootfs" }
+    var templates: String { directory + "/templates" }
+    var overlays: String { directory + "/overlays" }
+    var state: String { directory + "/state" }
+    var host: String { directory + "/host" }
+
+    init() throws {
+        directory = "/tmp/corral-test-" + UUID().uuidString.prefix(8).lowercased()
+        for path in [rootfs, templates, overlays, state, host] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        try ContainerSandbox.buildBusyboxRootfs(at: rootfs)
+    }
+
+    /// A minimal root: busybox and its applets, the directories the runtime mounts on, and
+    /// /etc/passwd and /etc/group with root and one user for <inituser> tests.
+    static func buildBusyboxRootfs(at rootfs: String) throws {
+        let manager = FileManager.default
+        for directory in ["bin", "etc", "proc", "sys", "dev", "tmp", "srv", "root"] {
+            try manager.createDirectory(atPath: "\(rootfs)/\(directory)", withIntermediateDirectories: true)
+        }
+        try manager.copyItem(atPath: busybox, toPath: "\(rootfs)/bin/busybox")
+        let applets = try ContainerSandbox.output(of: busybox, ["--list"]).split(separator: "\n")
+        for applet in applets where applet != "busybox" {
+            try manager.createSymbolicLink(atPath: "\(rootfs)/bin/\(applet)", withDestinationPath: "busybox")
+        }
+        try "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001:app:/srv:/bin/sh\n"
+            .write(toFile: "\(rootfs)/etc/passwd", atomically: true, encoding: .utf8)
+        try "root:x:0:\nstaff:x:50:\napp:x:1001:\n".write(toFile: "\(rootfs)/etc/group", atomically: true, encoding: .utf8)
+    }
+
+    struct Run {
+        let status: Int32
+        let output: String
+        let errors: String
+    }
+
+    /// A definition whose init is `/bin/sh -c script`.
+    func domain(_ name: String, script: String, root: String? = "mount", devices: String = "", os: String = "",
+                extra: String = "") -> String {
+        let rootFilesystem: String
+        switch root {
+        case "mount": rootFilesystem = "<filesystem type='mount'><source dir='\(rootfs)'/><target dir='/'/></filesystem>"
+        case nil: rootFilesystem = ""
+        case let custom?: rootFilesystem = custom
+        }
+        return """
+            <domain type='lxc'>
+              <name>\(name)</name>
+              <os>
+                <type>exe</type>
+                <init>/bin/sh</init>
+                <initarg>-c</initarg>
+                <initarg>\(escape(script))</initarg>
+                \(os)
+              </os>
+              \(extra)
+              <devices>
+                \(rootFilesystem)
+                \(devices)
+              </devices>
+            </domain>
+            """
+    }
+
+    /// Runs `definition` with `corralctl run`, as a user would, with this sandbox's directories.
+    func run(_ definition: String, name: String = "container", signalAfter: (seconds: Double, signal: Int32)? = nil) throws -> Run {
+        let file = "\(directory)/\(name).xml"
+        try definition.write(toFile: file, atomically: true, encoding: .utf8)
+        return try ContainerSandbox.run(ContainerSandbox.corralctl,
+                                        ["run", file, "--template-dir", templates, "--overlay-dir", overlays, "--state-dir", state],
+                                        in: directory, signalAfter: signalAfter)
+    }
+
+    static func run(_ executable: String, _ arguments: [String], in directory: String,
+                    signalAfter: (seconds: Double, signal: Int32)? = nil) throws -> Run {
+        let outputFile = "\(directory)/.stdout-\(UUID().uuidString)"
+        let errorFile = "\(directory)/.stderr-\(UUID().uuidString)"
+        for file in [outputFile, errorFile] {
+            try #require(FileManager.default.createFile(atPath: file, contents: nil))
+        }
+        defer {
+            try? FileManager.default.removeItem(atPath: outputFile)
+            try? FileManager.default.removeItem(atPath: errorFile)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+        try process.run()
+        if let (seconds, signal) = signalAfter {
+            Thread.sleep(forTimeInterval: seconds)
+            kill(process.processIdentifier, signal)
+        }
+        // A container that hangs must not hang the suite: kill it after a generous minute.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("\(executable) \(arguments) did not finish within 60 s")
+        }
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return Run(status: status, output: try String(contentsOfFile: outputFile, encoding: .utf8),
+                   errors: try String(contentsOfFile: errorFile, encoding: .utf8))
+    }
+
+    static func output(of executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// No mount, loop device, process or staging directory of this sandbox is left on the host.
+    /// Loop devices auto-clear when the container's mount namespace is torn down, which the
+    /// kernel finishes shortly after init is reaped: they are polled for a few seconds.
+    func checkNothingLeaked(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains(directory) }
+        #expect(mounts.isEmpty, "mounts left on the host: \(mounts)", sourceLocation: sourceLocation)
+        var loops = loopDevicesBacked()
+        for _ in 0..<500 where !loops.isEmpty {
+            Thread.sleep(forTimeInterval: 0.01)
+            loops = loopDevicesBacked()
+        }
+        #expect(loops.isEmpty, "loop devices left attached: \(loops)", sourceLocation: sourceLocation)
+        let staging = (try? FileManager.default.contentsOfDirectory(atPath: state))?.filter { $0.hasSuffix(".root") } ?? []
+        #expect(staging.isEmpty, "staging directories left: \(staging)", sourceLocation: sourceLocation)
+        #expect(processesRootedHere().isEmpty, "processes left: \(processesRootedHere())", sourceLocation: sourceLocation)
+    }
+
+    /// Loop devices whose backing file is in this sandbox (sysfs, as `losetup -a` reads it).
+    func loopDevicesBacked() -> [String] {
+        let devices = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? []
+        return devices.filter { $0.hasPrefix("loop") }.filter { device in
+            let backing = (try? String(contentsOfFile: "/sys/block/\(device)/loop/backing_file", encoding: .utf8)) ?? ""
+            return backing.contains(directory)
+        }
+    }
+
+    /// Processes whose root directory is inside this sandbox: a container's init or children.
+    func processesRootedHere() -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+            let root = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")) ?? ""
+            return root.hasPrefix(directory)
+        }
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+private func escape(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;")
+}
