@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Build: libxml2, libcap, libseccomp (+ pkg-config to find them).
 # Tests: xmllint and libvirt's domain schema (libvirt0) to validate formatted output;
 # busybox-static for the container root filesystems the runtime tests build.
-packages="pkg-config libxml2-dev libcap-dev libseccomp-dev libxml2-utils libvirt0 busybox-static"
+packages="pkg-config libxml2-dev libcap-dev libseccomp-dev libxml2-utils libvirt0 busybox-static e2fsprogs"
 
 missing=""
 for package in $packages; do
