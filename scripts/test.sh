@@ -31,3 +31,17 @@ echo "test.sh: building"
 swift build --build-tests
 echo "test.sh: running tests"
 swift test --skip-build
+
+# The suite's own leak check, across all tests: nothing of a test container may remain.
+leaks=""
+grep -q "corral-test-" /proc/self/mountinfo && leaks="$leaks mounts"
+for device in /sys/block/loop*/loop/backing_file; do
+    [ -e "$device" ] && grep -q "corral-test-" "$device" && leaks="$leaks loop:$device"
+done
+pgrep -x corral-monitor >/dev/null && leaks="$leaks corral-monitor-processes"
+ls -d /tmp/corral-test-* >/dev/null 2>&1 && leaks="$leaks temporary-directories"
+if [ -n "$leaks" ]; then
+    echo "test.sh: the tests leaked:$leaks" >&2
+    exit 1
+fi
+echo "test.sh: no leaked mounts, loop devices, processes or temporary directories"

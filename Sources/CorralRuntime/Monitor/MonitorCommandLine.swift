@@ -50,6 +50,7 @@ public enum ForegroundRun {
             log(error.description)
             return setupFailed
         }
+        for warning in PendingFeatures.warnings(for: domain) { log("\(domain.name): warning: \(warning)") }
         do {
             let exit = try ContainerMonitor(domain: domain, file: commandLine.definition, paths: commandLine.paths).run()
             if report { log("\(domain.name): \(exit)") }
