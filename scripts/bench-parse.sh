@@ -5,7 +5,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-command -v xmllint >/dev/null || { echo "bench-parse: xmllint missing (apt-get install libxml2-utils)" >&2; exit 1; }
+. scripts/lib.sh
+ensure_packages $BUILD_PACKAGES libxml2-utils
+ensure_swift
 
 files=(Tests/CorralDomainTests/Fixtures/valid/*.xml)
 if [ -d ../shared/corpus/libvirt-lxc ]; then files+=(../shared/corpus/libvirt-lxc/*.xml); fi

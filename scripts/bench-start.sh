@@ -10,15 +10,9 @@ set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench-start: needs root" >&2; exit 1; }
 
-packages="crun bubblewrap hyperfine busybox-static"
-missing=""
-for package in $packages; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing="$missing $package"
-done
-if [ -n "$missing" ]; then
-    echo "bench-start: installing$missing"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
-fi
+. scripts/lib.sh
+ensure_packages $BUILD_PACKAGES crun bubblewrap hyperfine busybox-static
+ensure_swift
 
 echo "bench-start: building the static release corralctl"
 corralctl=$(scripts/build-release.sh corralctl)/corralctl

@@ -7,17 +7,9 @@ set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (containers need namespaces and mounts)" >&2; exit 1; }
 
-packages="pkg-config libxml2-dev libcap-dev libseccomp-dev busybox-static"
-missing=""
-for package in $packages; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing="$missing $package"
-done
-if [ -n "$missing" ]; then
-    echo "demo: installing$missing"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
-fi
-if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then PATH=/opt/swift/usr/bin:$PATH; fi
+. scripts/lib.sh
+ensure_packages $BUILD_PACKAGES busybox-static
+ensure_swift
 
 echo "demo: building"
 swift build -c release --product corralctl >/dev/null

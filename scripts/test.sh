@@ -4,28 +4,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Build: libxml2, libcap, libseccomp (+ pkg-config to find them).
-# Tests: xmllint and libvirt's domain schema (libvirt0) to validate formatted output;
-# busybox-static for the container root filesystems the runtime tests build.
-packages="pkg-config libxml2-dev libcap-dev libseccomp-dev libxml2-utils libvirt0 busybox-static e2fsprogs"
-
-missing=""
-for package in $packages; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing="$missing $package"
-done
-if [ -n "$missing" ]; then
-    echo "test.sh: installing$missing"
-    as_root=""
-    [ "$(id -u)" -eq 0 ] || as_root="sudo"
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    # shellcheck disable=SC2086
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
-fi
-
-if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then
-    PATH=/opt/swift/usr/bin:$PATH
-fi
-command -v swift >/dev/null || { echo "test.sh: no Swift toolchain on PATH (Swift 6 is needed)" >&2; exit 1; }
+. scripts/lib.sh
+# Build: libxml2, libcap, libseccomp. Tests: xmllint and libvirt's domain schema (libvirt0) to
+# validate formatted output; busybox-static and e2fsprogs for the containers and images the
+# runtime tests build.
+ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs
+ensure_swift
 
 echo "test.sh: building"
 swift build --build-tests

@@ -21,6 +21,14 @@ final class ContainerSandbox: @unchecked Sendable {
     var state: String { directory + "/state" }
     var host: String { directory + "/host" }
 
+    /// Runs `body` in a fresh sandbox, then checks for leaks and removes the sandbox.
+    static func with(_ body: (ContainerSandbox) throws -> Void) throws {
+        let sandbox = try ContainerSandbox()
+        defer { sandbox.remove() }
+        try body(sandbox)
+        try sandbox.checkNothingLeaked()
+    }
+
     init() throws {
         directory = "/tmp/corral-test-" + UUID().uuidString.prefix(8).lowercased()
         for path in [rootfs, templates, overlays, state, host] {
@@ -173,7 +181,11 @@ final class ContainerSandbox: @unchecked Sendable {
     }
 
     func remove() {
-        try? FileManager.default.removeItem(atPath: directory)
+        do {
+            try FileManager.default.removeItem(atPath: directory)
+        } catch {
+            Issue.record("cannot remove the sandbox \(directory): \(error)")
+        }
     }
 }
 

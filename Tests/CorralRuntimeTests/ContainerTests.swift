@@ -5,16 +5,8 @@ import Testing
 /// what it sees, and each checks afterwards that nothing of it is left on the host.
 @Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
 struct ContainerTests {
-    /// Runs one container in a fresh sandbox, then checks for leaks and removes the sandbox.
-    func withSandbox(_ body: (ContainerSandbox) throws -> Void) throws {
-        let sandbox = try ContainerSandbox()
-        defer { sandbox.remove() }
-        try body(sandbox)
-        try sandbox.checkNothingLeaked()
-    }
-
     @Test func initIsPIDOneInItsOwnNamespaces() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let run = try sandbox.run(sandbox.domain("web_1.example", script: """
                 echo "pid=$$"; echo "host=$(hostname)"; echo "cwd=$(pwd)"; echo "uid=$(id -u):$(id -g)"
                 echo "ifaces=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')"
@@ -37,7 +29,7 @@ struct ContainerTests {
     }
 
     @Test func systemFilesystemsAreMountedAsDesigned() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let run = try sandbox.run(sandbox.domain("sys", script: """
                 grep -E ' /(proc|sys|dev|dev/pts|dev/shm|dev/mqueue) ' /proc/mounts | cut -d' ' -f2-4
                 echo x > /sys/kernel/x 2>/dev/null || echo sys-read-only
@@ -54,7 +46,7 @@ struct ContainerTests {
     }
 
     @Test func environmentWorkingDirectoryAndArguments() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let definition = sandbox.domain("env", script: "echo \"cwd=$(pwd) foo=$FOO quoted=$QUOTED args=$0,$1\"",
                                             os: "<initarg>first</initarg><initarg>second</initarg><initenv name='FOO'>bar baz</initenv><initenv name='QUOTED'>it&apos;s &amp; &lt;x&gt;</initenv><initdir>/srv</initdir>",
                                             extra: "<uuid>8369f1ac-7e46-e869-4ca5-759d51478066</uuid>")
@@ -69,7 +61,7 @@ struct ContainerTests {
 
     @Test(arguments: [("app", "app", "1000:1001"), ("1000", "50", "1000:50"), ("root", "staff", "0:50")])
     func initUserAndGroupByNameOrNumber(user: String, group: String, expected: String) throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let run = try sandbox.run(sandbox.domain("user", script: "echo $(id -u):$(id -g) groups=$(id -G)",
                                                      os: "<inituser>\(user)</inituser><initgroup>\(group)</initgroup>"))
             #expect(run.status == 0, "\(run.errors)")
@@ -78,7 +70,7 @@ struct ContainerTests {
     }
 
     @Test func unknownInitUserIsNamed() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let run = try sandbox.run(sandbox.domain("nouser", script: "true", os: "<inituser>nobody2</inituser><initgroup>0</initgroup>"))
             #expect(run.status == 125)
             #expect(run.errors == "nouser: cannot start: <inituser> 'nobody2': no such user in the container's /etc/passwd\n")
@@ -86,7 +78,7 @@ struct ContainerTests {
     }
 
     @Test func exitStatusAndGracefulStop() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             #expect(try sandbox.run(sandbox.domain("exit7", script: "exit 7")).status == 7)
             // SIGTERM to corralctl becomes the stop signal to init, which here exits on it.
             let stopped = try sandbox.run(sandbox.domain("stop", script: "trap 'echo stopping; exit 3' TERM; echo started; sleep 60 & wait"),

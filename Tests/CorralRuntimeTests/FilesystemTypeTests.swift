@@ -5,13 +5,6 @@ import Testing
 /// `<readonly/>` enforced for every type.
 @Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
 struct FilesystemTypeTests {
-    func withSandbox(_ body: (ContainerSandbox) throws -> Void) throws {
-        let sandbox = try ContainerSandbox()
-        defer { sandbox.remove() }
-        try body(sandbox)
-        try sandbox.checkNothingLeaked()
-    }
-
     /// Reads `file`, tries to write beside it, and reports both.
     static func probe(_ directory: String, _ file: String = "file") -> String {
         "cat \(directory)/\(file); if echo w > \(directory)/written 2>/dev/null; then echo writable; else echo read-only; fi"
@@ -29,7 +22,7 @@ struct FilesystemTypeTests {
 
     @Test(arguments: [false, true])
     func mountBindsAHostDirectory(readOnly: Bool) throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             try "from-host\n".write(toFile: "\(sandbox.host)/file", atomically: true, encoding: .utf8)
             let run = try sandbox.run(sandbox.domain("mnt", script: Self.probe("/srv/host"), devices: """
                 <filesystem type='mount'><source dir='\(sandbox.host)'/><target dir='/srv/host'/>\(readOnly ? "<readonly/>" : "")</filesystem>
@@ -41,7 +34,7 @@ struct FilesystemTypeTests {
     }
 
     @Test func mountIsRecursive() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             try FileManager.default.createDirectory(atPath: "\(sandbox.host)/sub", withIntermediateDirectories: true)
             let mounted = try ContainerSandbox.run("/bin/mount", ["-t", "tmpfs", "corral-test", "\(sandbox.host)/sub"], in: sandbox.directory)
             try #require(mounted.status == 0, "\(mounted.errors)")
@@ -56,7 +49,7 @@ struct FilesystemTypeTests {
 
     @Test(arguments: [false, true])
     func bindBindsAContainerPathOntoAnother(readOnly: Bool) throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             try "in-rootfs\n".write(toFile: "\(sandbox.rootfs)/srv/file", atomically: true, encoding: .utf8)
             let run = try sandbox.run(sandbox.domain("bind", script: Self.probe("/mnt/bound"), devices: """
                 <filesystem type='bind'><source dir='/srv'/><target dir='/mnt/bound'/>\(readOnly ? "<readonly/>" : "")</filesystem>
@@ -68,7 +61,7 @@ struct FilesystemTypeTests {
 
     @Test(arguments: [false, true])
     func ramIsATmpfsOfTheGivenSize(readOnly: Bool) throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let run = try sandbox.run(sandbox.domain("ram", script: """
                 grep ' /scratch ' /proc/mounts | cut -d' ' -f3,4 | cut -d, -f1,5; touch /scratch/x 2>/dev/null && echo writable || echo read-only
                 """, devices: "<filesystem type='ram'><source usage='3' units='MiB'/><target dir='/scratch'/>\(readOnly ? "<readonly/>" : "")</filesystem>"))
@@ -78,7 +71,7 @@ struct FilesystemTypeTests {
     }
 
     @Test func templateIsAnOverlayWithAPerContainerUpperLayer() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let template = "\(sandbox.templates)/base"
             try ContainerSandbox.buildBusyboxRootfs(at: template)
             try "from-template\n".write(toFile: "\(template)/file", atomically: true, encoding: .utf8)
@@ -96,7 +89,7 @@ struct FilesystemTypeTests {
     }
 
     @Test func readOnlyTemplateHasNoUpperLayer() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let template = "\(sandbox.templates)/base"
             try ContainerSandbox.buildBusyboxRootfs(at: template)
             try "from-template\n".write(toFile: "\(template)/file", atomically: true, encoding: .utf8)
@@ -110,7 +103,7 @@ struct FilesystemTypeTests {
 
     @Test(arguments: [false, true])
     func fileIsAnImageOnAnAutoclearingLoopDevice(readOnly: Bool) throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let image = try Self.ext4Image(sandbox, named: "data", containing: "in-image\n")
             let run = try sandbox.run(sandbox.domain("img", script: Self.probe("/data") + "; grep ' /data ' /proc/mounts | cut -d' ' -f1,3", devices: """
                 <filesystem type='file'><driver type='loop' format='raw'/><source file='\(image)'/><target dir='/data'/>\(readOnly ? "<readonly/>" : "")</filesystem>
@@ -124,7 +117,7 @@ struct FilesystemTypeTests {
 
     @Test(arguments: [nil, "ext4"] as [String?])
     func blockMountsADeviceWithProbedOrGivenType(format: String?) throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let image = try Self.ext4Image(sandbox, named: "disk", containing: "on-device\n")
             let attach = try ContainerSandbox.run("/sbin/losetup", ["--find", "--show", image], in: sandbox.directory)
             try #require(attach.status == 0, "losetup: \(attach.errors)")
@@ -142,7 +135,7 @@ struct FilesystemTypeTests {
     }
 
     @Test func targetsResolveInsideTheRootEvenThroughAbsoluteSymlinks() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             // /escape in the rootfs points at /etc: inside the container that is the rootfs' /etc,
             // never the host's.
             try FileManager.default.createSymbolicLink(atPath: "\(sandbox.rootfs)/escape", withDestinationPath: "/etc")
@@ -161,7 +154,7 @@ struct FilesystemTypeTests {
     }
 
     @Test func withoutARootFilesystemTheHostRootGetsOnlyAdditiveMounts() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let target = "\(sandbox.host)/scratch"
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
             let run = try sandbox.run(sandbox.domain("hostroot", script: """
@@ -177,7 +170,7 @@ struct FilesystemTypeTests {
     }
 
     @Test func idmapRunsInAUserNamespace() throws {
-        try withSandbox { sandbox in
+        try ContainerSandbox.with { sandbox in
             let shared = "\(sandbox.host)/shared"
             try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
             #expect(chown(shared, 100_000, 100_000) == 0)
