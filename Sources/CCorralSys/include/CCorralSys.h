@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
+#include <asm/ioctls.h>
 #include <linux/sched.h>
 #include <linux/openat2.h>
 #include <linux/loop.h>
@@ -62,6 +63,15 @@ static const int CORRAL_AT_EMPTY_PATH = 0x1000;
 static const int CORRAL_AT_RECURSIVE = 0x8000;
 static const int CORRAL_O_PATH = 010000000;
 static const unsigned int CORRAL_CLOSE_RANGE_CLOEXEC = 1U << 2;
+
+/// Terminal ioctls built with _IOR/_IOW, function-like macros Swift cannot import.
+static const unsigned long CORRAL_TIOCGPTN = TIOCGPTN;
+static const unsigned long CORRAL_TIOCSPTLCK = TIOCSPTLCK;
+
+/// prctl(PR_SET_PDEATHSIG): Glibc's prctl is variadic, which Swift cannot call.
+static inline int corral_set_parent_death_signal(int signal) {
+    return (int)syscall(SYS_prctl, 1 /* PR_SET_PDEATHSIG */, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
 
 /// pidfd_send_signal(2): Glibc 2.36 declares it only with newer headers; the syscall is older.
 static inline int corral_pidfd_send_signal(int pidfd, int signal) {

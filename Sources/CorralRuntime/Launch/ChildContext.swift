@@ -12,6 +12,8 @@ struct ChildContext {
     /// The child runs in a new user namespace: once the parent wrote the maps, it becomes the
     /// namespace's root (before that its ids are unmapped and every file it creates fails).
     var inUserNamespace: Bool
+    /// The console pty's slave, or -1: init's controlling terminal and stdin/stdout/stderr.
+    var consoleDescriptor: Int32
     /// Absolute host path the root is mounted on; nil = the container keeps the host's root.
     var stagingRoot: UnsafePointer<CChar>?
     var rootMount: ChildMount?

@@ -16,7 +16,7 @@ struct ChildFailure {
 enum ChildCall: Int32 {
     case waitForParent, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
         mount, symlink, loopback, pivotRoot, detachOldRoot, hostname, readUsers, unknownUser,
-        readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, execute
+        readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, console, execute
 }
 
 extension ChildFailure {
@@ -42,9 +42,10 @@ extension ChildFailure {
         case .readGroups: return "read '/etc/group' in the container: \(error)"
         case .unknownGroup: return "<initgroup> '\(launch.group ?? "")': no such group in the container's /etc/group"
         case .setGroups: return "setgroups: \(error)"
-        case .setGroupID: return "setgid '\(launch.group ?? "")': \(error)"
-        case .setUserID: return "setuid '\(launch.user ?? "")': \(error)"
+        case .setGroupID: return "setgid '\(launch.group ?? "0")': \(error)"
+        case .setUserID: return "setuid '\(launch.user ?? "0")': \(error)"
         case .changeDirectory: return "chdir '\(launch.initDirectory)' (<initdir>): \(error)"
+        case .console: return "attach the console pty as init's terminal: \(error)"
         case .execute: return "execve '\(launch.initPath)' (<init>): \(error)"
         case nil: return "container setup failed: \(error)"
         }

@@ -11,6 +11,9 @@ struct ChildSetup {
     let context: ChildContext
 
     func run() -> Never {
+        // If the monitor dies, so does the container: an unsupervised container would be
+        // invisible to corrald. (The monitor is single-threaded, so "parent thread" is the monitor.)
+        _ = corral_set_parent_death_signal(SIGKILL)
         waitForParent()
         if context.inUserNamespace {
             guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
@@ -28,6 +31,7 @@ struct ChildSetup {
         guard sethostname(context.hostname, context.hostnameLength) == 0 else { fail(.hostname) }
         becomeInitUser()
         guard chdir(context.initDirectory) == 0 else { fail(.changeDirectory) }
+        if context.consoleDescriptor >= 0 { attachConsole() }
         resetSignals()
         // Whatever the caller leaked to us stays out of the container (the error pipe closes
         // on exec too, which is how the parent learns that exec succeeded).
@@ -97,6 +101,16 @@ struct ChildSetup {
             let userID = lookup.id(of: user, in: "/etc/passwd", reading: .readUsers, unknown: .unknownUser)
             guard corral_setresuid(userID, userID, userID) == 0 else { fail(.setUserID) }
         }
+    }
+
+    /// A new session whose controlling terminal is the console pty, on init's stdio.
+    private func attachConsole() {
+        let console = context.consoleDescriptor
+        guard setsid() >= 0, ioctl(console, UInt(TIOCSCTTY), 0) == 0 else { fail(.console) }
+        for standard in Int32(0)...2 {
+            guard dup2(console, standard) == standard else { fail(.console) }
+        }
+        if console > 2 { _ = close(console) }
     }
 
     /// Blocked signals and ignored dispositions survive execve; init starts with neither.

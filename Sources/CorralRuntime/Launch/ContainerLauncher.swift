@@ -23,6 +23,22 @@ public final class LaunchedContainer {
     public func cleanUp() {
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
     }
+
+    /// Sends `signal` to init through its pidfd; ESRCH only means it is already gone, which
+    /// the pidfd reports next.
+    public func send(_ signal: Int32) {
+        _ = corral_pidfd_send_signal(pidDescriptor.rawValue, signal)
+    }
+
+    /// Waits for init (the pidfd is readable once it exited) and says how it ended.
+    public func reap() throws -> ContainerExit {
+        var info = siginfo_t()
+        while waitid(idtype_t(rawValue: 3) /* P_PIDFD */, id_t(pidDescriptor.rawValue), &info, WEXITED) != 0 {
+            guard errno == EINTR else { throw SystemCallError.last("waitid", "init (pid \(pid))") }
+        }
+        let status = info._sifields._sigchld.si_status
+        return ContainerExit(status: Int32(info.si_code) == Int32(CLD_EXITED) ? .exited(status) : .killed(signal: status))
+    }
 }
 
 /// Starts a container's init in new namespaces, its filesystem tree built from the domain.
@@ -33,14 +49,17 @@ public enum ContainerLauncher {
     /// Launches `domain`; `file` names the definition in errors. Throws with the step that
     /// failed; nothing is left behind then (mounts died with the child's namespace, loop
     /// devices auto-clear, the staging directory is removed).
-    public static func launch(_ domain: Domain, file: String, paths: RuntimePaths) throws -> LaunchedContainer {
+    /// `console`: a pty to become init's terminal and /dev/console; nil = init inherits the
+    /// caller's stdin, stdout and stderr.
+    public static func launch(_ domain: Domain, file: String, paths: RuntimePaths,
+                              console: ConsolePTY? = nil) throws -> LaunchedContainer {
         try refuseUnsupported(domain, file: file)
-        let plan = MountPlan(domain: domain, paths: paths)
+        let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath)
         let go = try Pipe()
         let errors = try Pipe()
         let preparation: LaunchPreparation
         do {
-            preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths,
+            preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths, console: console,
                                                 goDescriptor: go.reading.rawValue, errorDescriptor: errors.writing.rawValue)
         } catch {
             if plan.root != nil { HostDirectory.remove(paths.stagingRoot(for: domain.name)) }
@@ -75,8 +94,12 @@ public enum ContainerLauncher {
             }
         } catch {
             go.writing.close()
-            reap(container)
-            container.cleanUp()
+            defer { container.cleanUp() }
+            do {
+                _ = try container.reap()
+            } catch let reapError {
+                throw RuntimeError("\(error) (and the failed child could not be reaped: \(reapError))")
+            }
             throw error
         }
         return container
@@ -107,13 +130,6 @@ public enum ContainerLauncher {
             guard count >= 0 else { throw SystemCallError.last("read", "the child's error pipe") }
             return count == size ? record : nil
         }
-    }
-
-    /// Waits for a child that failed setup, so it does not linger as a zombie.
-    static func reap(_ container: LaunchedContainer) {
-        var info = siginfo_t()
-        while waitid(idtype_t(rawValue: 3) /* P_PIDFD */, id_t(container.pidDescriptor.rawValue), &info, WEXITED) != 0
-                && errno == EINTR {}
     }
 }
 

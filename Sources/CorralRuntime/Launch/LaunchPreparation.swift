@@ -18,7 +18,8 @@ final class LaunchPreparation {
     /// 256 KiB is far beyond any real /etc/passwd; a larger file is refused, not truncated.
     static let lookupBufferSize = 256 * 1024
 
-    init(domain: Domain, plan: MountPlan, paths: RuntimePaths, goDescriptor: Int32, errorDescriptor: Int32) throws {
+    init(domain: Domain, plan: MountPlan, paths: RuntimePaths, console: ConsolePTY?, goDescriptor: Int32,
+         errorDescriptor: Int32) throws {
         stagingRoot = plan.root == nil ? nil : paths.stagingRoot(for: domain.name)
         let initDirectory = domain.os.initDirectory ?? "/"
         description = ChildLaunchDescription(
@@ -33,6 +34,7 @@ final class LaunchPreparation {
         loopback.pointee.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
         context = ChildContext(
             goDescriptor: goDescriptor, errorDescriptor: errorDescriptor, inUserNamespace: domain.idmap != nil,
+            consoleDescriptor: console?.slave.rawValue ?? -1,
             stagingRoot: stagingRoot.map { UnsafePointer(arena.string($0)) }, rootMount: nil,
             mounts: UnsafeBufferPointer(start: nil, count: 0),
             hostname: arena.string(hostname), hostnameLength: hostname.utf8.count, loopbackRequest: loopback,

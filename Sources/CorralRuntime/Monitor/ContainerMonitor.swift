@@ -45,46 +45,29 @@ public struct ContainerMonitor {
                 guard errno == EINTR else { throw SystemCallError.last("poll", "init's pidfd") }
                 continue
             }
-            if descriptors[0].revents != 0 { return try reap(container) }
+            if descriptors[0].revents != 0 { return try container.reap() }
             if descriptors[1].revents != 0 {
                 stopRequests.consume()
                 if killDeadline == nil {
-                    send(stopSignal, to: container)
+                    container.send(stopSignal)
                     killDeadline = MonotonicClock.milliseconds() + timeout
                 } else {
-                    send(SIGKILL, to: container)
+                    container.send(SIGKILL)
                 }
             } else if let deadline = killDeadline, MonotonicClock.milliseconds() >= deadline {
-                send(SIGKILL, to: container)
+                container.send(SIGKILL)
                 killDeadline = Int64.max
             }
-        }
-    }
-
-    private func send(_ signal: Int32, to container: LaunchedContainer) {
-        // ESRCH only means init is already gone; the pidfd will say so next.
-        _ = corral_pidfd_send_signal(container.pidDescriptor.rawValue, signal)
-    }
-
-    private func reap(_ container: LaunchedContainer) throws -> ContainerExit {
-        var info = siginfo_t()
-        while waitid(idtype_t(rawValue: 3) /* P_PIDFD */, id_t(container.pidDescriptor.rawValue), &info, WEXITED) != 0 {
-            guard errno == EINTR else { throw SystemCallError.last("waitid", "init (pid \(container.pid))") }
-        }
-        let status = info._sifields._sigchld.si_status
-        switch Int32(info.si_code) {
-        case Int32(CLD_EXITED): return ContainerExit(status: .exited(status))
-        default: return ContainerExit(status: .killed(signal: status))
         }
     }
 }
 
 /// SIGINT and SIGTERM, blocked and read from a signalfd, so the poll loop sees them in turn.
 /// The blocked mask is inherited by the container's child, which clears it before exec.
-final class StopRequestSignals {
-    let descriptor: OwnedDescriptor
+public final class StopRequestSignals {
+    public let descriptor: OwnedDescriptor
 
-    init() throws {
+    public init() throws {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
@@ -95,14 +78,14 @@ final class StopRequestSignals {
         self.descriptor = OwnedDescriptor(descriptor)
     }
 
-    func consume() {
+    public func consume() {
         var info = signalfd_siginfo()
         _ = read(descriptor.rawValue, &info, MemoryLayout<signalfd_siginfo>.size)
     }
 }
 
-enum MonotonicClock {
-    static func milliseconds() -> Int64 {
+public enum MonotonicClock {
+    public static func milliseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000

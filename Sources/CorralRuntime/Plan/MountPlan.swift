@@ -20,14 +20,18 @@ public struct MountPlan: Sendable, Equatable {
         self.steps = steps
     }
 
-    public init(domain: Domain, paths: RuntimePaths) {
+    /// `console`: the host path of the pty slave that becomes the container's /dev/console.
+    public init(domain: Domain, paths: RuntimePaths, console: String? = nil) {
         let root = domain.rootFilesystem.map { MountPlan.step(for: $0, container: domain.name, paths: paths) }
         let others = domain.filesystems.enumerated()
             .filter { !$0.element.target.isRoot }
             .sorted { (MountPlan.isBind($0.element) ? 1 : 0, $0.element.target.depth, $0.offset)
                 < (MountPlan.isBind($1.element) ? 1 : 0, $1.element.target.depth, $1.offset) }
             .map { MountPlan.step(for: $0.element, container: domain.name, paths: paths) }
-        let system = root == nil ? MountPlan.freshProc : MountPlan.systemFilesystems
+        var system = root == nil ? MountPlan.freshProc : MountPlan.systemFilesystems
+        if let console, root != nil {
+            system.append(MountStep(.hostDevice(console), at: MountPlan.path("/dev/console"), flags: [.noSetUID, .noExecute]))
+        }
         self.init(root: root, steps: others + system)
     }
 

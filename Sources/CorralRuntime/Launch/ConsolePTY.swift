@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCorralSys
+
+/// The container's console: a pseudo-terminal whose slave is init's controlling terminal,
+/// stdin, stdout, stderr and /dev/console, and whose master the monitor reads (to the log) and
+/// writes (from an attached console client). One pty serves every restart of the container.
+public final class ConsolePTY {
+    public let master: OwnedDescriptor
+    let slave: OwnedDescriptor
+    /// The slave's path on the host (`/dev/pts/N`), bound onto the container's /dev/console.
+    public let slavePath: String
+
+    public init() throws {
+        // The ioctls behind posix_openpt/unlockpt/ptsname, which Glibc declares only for XOPEN.
+        master = try OwnedDescriptor.open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var unlock: Int32 = 0
+        guard ioctl(master.rawValue, CORRAL_TIOCSPTLCK, &unlock) == 0 else { throw SystemCallError.last("ioctl TIOCSPTLCK", "/dev/ptmx") }
+        var number: UInt32 = 0
+        guard ioctl(master.rawValue, CORRAL_TIOCGPTN, &number) == 0 else { throw SystemCallError.last("ioctl TIOCGPTN", "/dev/ptmx") }
+        slavePath = "/dev/pts/\(number)"
+        // The monitor keeps the slave open too, so the master never sees a hang-up between
+        // restarts, when no process of the container holds the terminal.
+        slave = try OwnedDescriptor.open(slavePath, O_RDWR | O_NOCTTY)
+        var settings = termios()
+        guard tcgetattr(slave.rawValue, &settings) == 0 else { throw SystemCallError.last("tcgetattr", slavePath) }
+        // Log lines end in "\n", not the terminal's "\r\n".
+        settings.c_oflag &= ~tcflag_t(ONLCR)
+        guard tcsetattr(slave.rawValue, TCSANOW, &settings) == 0 else { throw SystemCallError.last("tcsetattr", slavePath) }
+    }
+}
