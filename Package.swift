@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "CCorralSys"),
         .target(name: "CorralDomain", dependencies: ["CLibXML2"]),
         .target(name: "CorralRuntime", dependencies: ["CorralDomain", "CCorralSys"]),
+        .target(name: "CorralSupervisor", dependencies: ["CorralDomain", "CorralRuntime"]),
         .executableTarget(
             name: "corralctl",
             dependencies: [
@@ -35,7 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "corrald"),
-        .executableTarget(name: "corral-monitor", dependencies: ["CorralRuntime"]),
+        .executableTarget(name: "corral-monitor", dependencies: ["CorralRuntime", "CorralSupervisor"]),
         .executableTarget(
             name: "corral-bench-parse", dependencies: ["CorralDomain"],
             path: "Benchmarks/corral-bench-parse"),

@@ -6,21 +6,35 @@ import CorralDomain
 public struct MonitorCommandLine: Sendable, Equatable {
     public var definition: String
     public var paths: RuntimePaths
+    /// corrald's mode: supervise with the lifecycle policy, console to LOG_DIR/NAME.log,
+    /// state in STATE_DIR; `definition` is then corrald's canonical copy and `source` the
+    /// user's file that messages name.
+    public var supervise = false
+    public var logDirectory = "/var/log/corral"
+    public var source: String?
 
     public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR]"
+    public static let superviseUsage = "--supervise [--log-dir DIR] [--source FILE] " + usage
 
     /// Parses `arguments` (without the program and subcommand names); nil when they do not fit.
     public init?(_ arguments: [String]) {
         var definition: String? = nil
         var paths = RuntimePaths()
+        var supervise = false
+        var logDirectory = "/var/log/corral"
+        var source: String? = nil
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             switch argument {
-            case "--template-dir", "--overlay-dir", "--state-dir":
+            case "--supervise":
+                supervise = true
+            case "--template-dir", "--overlay-dir", "--state-dir", "--log-dir", "--source":
                 guard let value = remaining.popFirst(), !value.isEmpty else { return nil }
                 switch argument {
                 case "--template-dir": paths.templateDirectory = value
                 case "--overlay-dir": paths.overlayDirectory = value
+                case "--log-dir": logDirectory = value
+                case "--source": source = value
                 default: paths.stateDirectory = value
                 }
             case let option where option.hasPrefix("-") && option.count > 1:
@@ -33,6 +47,9 @@ public struct MonitorCommandLine: Sendable, Equatable {
         guard let definition else { return nil }
         self.definition = definition
         self.paths = paths
+        self.supervise = supervise
+        self.logDirectory = logDirectory
+        self.source = source
     }
 }
 

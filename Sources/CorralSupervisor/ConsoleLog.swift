@@ -1,0 +1,65 @@
+import CorralRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// LOG_DIR/NAME.log: the container's console output and the monitor's event lines, capped in
+/// size with one rotation (NAME.log.1), so a chatty container cannot fill the disk.
+public final class ConsoleLog {
+    public static let defaultCapacity = 1 << 20
+
+    public let path: String
+    private let capacity: Int
+    private var descriptor: Int32 = -1
+    private var size = 0
+
+    public init(path: String, capacity: Int = ConsoleLog.defaultCapacity) throws {
+        self.path = path
+        self.capacity = capacity
+        try reopen()
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    public func append(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        if size + bytes.count > capacity { rotate() }
+        var offset = 0
+        while offset < bytes.count {
+            let count = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            if count < 0 && errno == EINTR { continue }
+            // A full disk loses log lines, never the container.
+            guard count > 0 else { return }
+            offset += count
+        }
+        size += bytes.count
+    }
+
+    /// A line from Corral itself, marked as such among the console output.
+    public func event(_ text: String) {
+        var line = Array("[corral] \(text)\n".utf8)
+        line.withUnsafeMutableBytes { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    private func rotate() {
+        close(descriptor)
+        descriptor = -1
+        _ = rename(path, path + ".1")
+        do {
+            try reopen()
+        } catch {
+            // Nothing to write to: the next append tries again through rotate.
+            size = capacity
+        }
+    }
+
+    private func reopen() throws {
+        let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard opened >= 0 else { throw SystemCallError.last("open", path) }
+        descriptor = opened
+        var status = stat()
+        size = fstat(opened, &status) == 0 ? Int(status.st_size) : 0
+    }
+}

@@ -1,0 +1,184 @@
+import CorralDomain
+import CorralRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a monitor started by corrald does for its one container, until it is told to stop or
+/// the policy says the container stays down: launch init on a console pty, copy the console
+/// to the log, apply on_poweroff / on_reboot / on_crash with back-off, and record every
+/// transition in STATE_DIR/NAME.state. Single-threaded: one poll loop over init's pidfd, the
+/// stop signals and the console.
+public final class ContainerSupervisor {
+    let domain: Domain
+    /// The canonical copy corrald wrote, which this monitor runs.
+    let runningDefinition: String
+    /// The user's file, which messages name.
+    let definition: String
+    let paths: RuntimePaths
+    let state: StateDirectory
+    let log: ConsoleLog
+    let console: ConsolePTY
+    let stopRequests: StopRequestSignals
+    private var record: ContainerRecord
+    private var stopRequested = false
+
+    public init(domain: Domain, runningDefinition: String, definition: String, paths: RuntimePaths,
+                logDirectory: String) throws {
+        self.domain = domain
+        self.runningDefinition = runningDefinition
+        self.definition = definition
+        self.paths = paths
+        state = StateDirectory(paths.stateDirectory)
+        stopRequests = try StopRequestSignals()
+        log = try ConsoleLog(path: "\(logDirectory)/\(domain.name).log")
+        console = try ConsolePTY()
+        let pid = getpid()
+        record = ContainerRecord(name: domain.name, phase: .starting, monitorPID: pid,
+                                 monitorStartTime: ProcessIdentity.startTime(of: pid) ?? 0,
+                                 definition: definition, since: WallClock.now())
+    }
+
+    /// Supervises until the container stays down; returns the monitor's exit code.
+    public func run() -> Int32 {
+        for warning in PendingFeatures.warnings(for: domain) { log.event("warning: \(warning)") }
+        while true {
+            transition(to: .starting)
+            let exit: ContainerExit
+            do {
+                let container = try ContainerLauncher.launch(domain, file: definition, paths: paths, console: console)
+                record.initPID = container.pid
+                record.startedAt = WallClock.now()
+                record.message = nil
+                transition(to: .running)
+                log.event("started \(domain.name), init pid \(container.pid)")
+                exit = try supervise(container)
+            } catch {
+                // A container that cannot start is a crash: it follows on_crash, with back-off,
+                // and the reason stays visible in the record and the log.
+                record.message = "cannot start: \(error)"
+                log.event(record.message ?? "")
+                exit = ContainerExit(status: .exited(ForegroundRun.setupFailed))
+            }
+            record.initPID = nil
+            record.lastExit = exit.description
+            if stopRequested {
+                log.event("stopped on request: \(exit)")
+                return finish()
+            }
+            let action = RestartPolicy.action(for: exit.reason, lifecycle: domain.lifecycle)
+            guard action == .restart else {
+                log.event("\(exit); \(onAction(exit.reason)) is \(action.rawValue)")
+                return finish()
+            }
+            let uptime = record.startedAt.map { WallClock.now() - $0 } ?? 0
+            record.consecutiveRestarts = RestartPolicy.consecutive(after: uptime, previous: record.consecutiveRestarts)
+            let delay = RestartPolicy.delay(consecutive: record.consecutiveRestarts, reason: exit.reason)
+            record.restarts += 1
+            record.nextStart = WallClock.now() + delay
+            if record.consecutiveRestarts > 3 {
+                record.message = "crash loop: \(record.consecutiveRestarts) restarts in a row, next in \(delay) s"
+            }
+            transition(to: .backoff)
+            log.event("\(exit); restarting in \(delay) s (restart \(record.restarts))")
+            if !waitBeforeRestart(seconds: delay) {
+                log.event("stopped on request during back-off")
+                return finish()
+            }
+            record.nextStart = nil
+        }
+    }
+
+    private func onAction(_ reason: ContainerExit.Reason) -> String {
+        switch reason {
+        case .poweredOff: "on_poweroff"
+        case .rebooted: "on_reboot"
+        case .crashed: "on_crash"
+        }
+    }
+
+    private func finish() -> Int32 {
+        transition(to: .stopped)
+        return 0
+    }
+
+    private func transition(to phase: ContainerRecord.Phase) {
+        record.phase = phase
+        record.since = WallClock.now()
+        do {
+            try state.write(record)
+        } catch {
+            log.event("cannot write the state record: \(error)")
+        }
+    }
+
+    /// Copies the console to the log and handles stop requests until init is gone.
+    private func supervise(_ container: LaunchedContainer) throws -> ContainerExit {
+        defer { container.cleanUp() }
+        let stopSignal = domain.corral.stopSignal?.number ?? ContainerMonitor.defaultStopSignal
+        let timeout = Int64(domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds) * 1000
+        var killDeadline: Int64? = nil
+        var descriptors = [pollfd(fd: container.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: console.master.rawValue, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let wait = killDeadline.map { Int32(clamping: max(0, $0 - MonotonicClock.milliseconds())) } ?? -1
+            if poll(&descriptors, nfds_t(descriptors.count), wait) < 0 {
+                guard errno == EINTR else { throw SystemCallError.last("poll", "init's pidfd") }
+                continue
+            }
+            if descriptors[2].revents != 0 { copyConsole() }
+            if descriptors[0].revents != 0 {
+                let exit = try container.reap()
+                copyConsole()
+                return exit
+            }
+            if descriptors[1].revents != 0 {
+                stopRequests.consume()
+                if killDeadline == nil {
+                    stopRequested = true
+                    transition(to: .stopping)
+                    log.event("stopping: \(Signal(number: stopSignal).map(\.description) ?? "signal \(stopSignal)") to init")
+                    container.send(stopSignal)
+                    killDeadline = MonotonicClock.milliseconds() + timeout
+                } else {
+                    container.send(SIGKILL)
+                }
+            } else if let deadline = killDeadline, MonotonicClock.milliseconds() >= deadline {
+                log.event("init did not stop within \(timeout / 1000) s: SIGKILL")
+                container.send(SIGKILL)
+                killDeadline = Int64.max
+            }
+        }
+    }
+
+    /// Whatever the console has now, into the log; never blocks.
+    private func copyConsole() {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            var ready = pollfd(fd: console.master.rawValue, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 0) > 0, ready.revents & Int16(POLLIN) != 0 else { return }
+            let count = buffer.withUnsafeMutableBytes { read(console.master.rawValue, $0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            buffer.withUnsafeBytes { log.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+
+    /// Sleeps through the back-off, still logging the console; false when a stop came first.
+    private func waitBeforeRestart(seconds: Int64) -> Bool {
+        let deadline = MonotonicClock.milliseconds() + seconds * 1000
+        var descriptors = [pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: console.master.rawValue, events: Int16(POLLIN), revents: 0)]
+        while true {
+            let remaining = deadline - MonotonicClock.milliseconds()
+            if remaining <= 0 { return true }
+            if poll(&descriptors, nfds_t(descriptors.count), Int32(clamping: remaining)) < 0 { continue }
+            if descriptors[1].revents != 0 { copyConsole() }
+            if descriptors[0].revents != 0 {
+                stopRequests.consume()
+                stopRequested = true
+                return false
+            }
+        }
+    }
+}

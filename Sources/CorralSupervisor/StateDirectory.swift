@@ -1,0 +1,120 @@
+import CorralRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files of STATE_DIR (default /run/corral): per container `NAME.state` (its record) and
+/// `NAME.xml` (the canonical definition its monitor runs), plus `corrald.pid` and `status`.
+/// Every write is atomic (temporary file, fsync-free rename: /run is a tmpfs).
+public struct StateDirectory: Sendable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public func record(of name: String) -> String { "\(path)/\(name).state" }
+    public func definition(of name: String) -> String { "\(path)/\(name).xml" }
+    public var daemonPIDFile: String { "\(path)/corrald.pid" }
+    public var statusFile: String { "\(path)/status" }
+
+    public func create() throws {
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", path) }
+    }
+
+    public func write(_ record: ContainerRecord) throws {
+        try StateDirectory.writeAtomically(record.encoded, to: self.record(of: record.name))
+    }
+
+    public func read(_ name: String) -> ContainerRecord? {
+        StateDirectory.contents(of: record(of: name)).flatMap(ContainerRecord.init(decoding:))
+    }
+
+    /// Every record in the directory, by name.
+    public func records() -> [ContainerRecord] {
+        names(withSuffix: ".state").compactMap(read).sorted { $0.name < $1.name }
+    }
+
+    public func remove(_ name: String) {
+        // Missing files are fine: removing is idempotent.
+        _ = unlink(record(of: name))
+        _ = unlink(definition(of: name))
+    }
+
+    /// Names of files `NAME<suffix>` in the directory.
+    public func names(withSuffix suffix: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasSuffix(suffix), !name.hasPrefix(".") { names.append(String(name.dropLast(suffix.count))) }
+        }
+        return names.sorted()
+    }
+
+    /// Writes `text` to `path` through a temporary file and rename(2): readers see the old
+    /// file or the new one, never a half-written one.
+    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        let temporary = path + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw SystemCallError.last("open", temporary) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress.map { $0 + written }, bytes.count - written)
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let error = SystemCallError.last("write", temporary)
+                close(descriptor)
+                unlink(temporary)
+                throw error
+            }
+            written += count
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw SystemCallError.last("rename", temporary, path) }
+    }
+
+    /// The whole file, or nil when it cannot be read.
+    public static func contents(of path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Clocks as the records use them.
+public enum WallClock {
+    /// Seconds since the epoch.
+    public static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec)
+    }
+}
+
+/// Identifies a process beyond its pid: its start time since boot, which a reused pid does
+/// not share.
+public enum ProcessIdentity {
+    /// Field 22 of /proc/PID/stat, or nil when the process does not exist.
+    public static func startTime(of pid: Int32) -> UInt64? {
+        guard let stat = StateDirectory.contents(of: "/proc/\(pid)/stat"),
+              let closing = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may contain spaces) start at field 3.
+        let fields = stat[stat.index(after: closing)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+}
