@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -35,7 +36,13 @@ let package = Package(
                 "CorralDomain", "CorralRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "corrald"),
+        .executableTarget(
+            name: "corrald",
+            dependencies: [
+                "CorralDomain", "CorralRuntime", "CorralSupervisor", "CCorralSys",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(name: "corral-monitor", dependencies: ["CorralRuntime", "CorralSupervisor"]),
         .executableTarget(
             name: "corral-bench-parse", dependencies: ["CorralDomain"],

@@ -19,7 +19,7 @@ public final class ContainerSupervisor {
     let state: StateDirectory
     let log: ConsoleLog
     let console: ConsolePTY
-    let stopRequests: StopRequestSignals
+    let stopRequests: BlockedSignals
     private var record: ContainerRecord
     private var stopRequested = false
 
@@ -30,7 +30,7 @@ public final class ContainerSupervisor {
         self.definition = definition
         self.paths = paths
         state = StateDirectory(paths.stateDirectory)
-        stopRequests = try StopRequestSignals()
+        stopRequests = try BlockedSignals.stopRequests()
         log = try ConsoleLog(path: "\(logDirectory)/\(domain.name).log")
         console = try ConsolePTY()
         let pid = getpid()
@@ -134,7 +134,7 @@ public final class ContainerSupervisor {
                 return exit
             }
             if descriptors[1].revents != 0 {
-                stopRequests.consume()
+                _ = stopRequests.pending()
                 if killDeadline == nil {
                     stopRequested = true
                     transition(to: .stopping)
@@ -175,7 +175,7 @@ public final class ContainerSupervisor {
             if poll(&descriptors, nfds_t(descriptors.count), Int32(clamping: remaining)) < 0 { continue }
             if descriptors[1].revents != 0 { copyConsole() }
             if descriptors[0].revents != 0 {
-                stopRequests.consume()
+                _ = stopRequests.pending()
                 stopRequested = true
                 return false
             }

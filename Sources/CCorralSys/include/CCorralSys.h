@@ -64,6 +64,10 @@ static const int CORRAL_AT_RECURSIVE = 0x8000;
 static const int CORRAL_O_PATH = 010000000;
 static const unsigned int CORRAL_CLOSE_RANGE_CLOEXEC = 1U << 2;
 
+/// posix_spawn's POSIX_SPAWN_SETSID (Glibc declares it only with _GNU_SOURCE): the monitor
+/// gets a session of its own, so nothing aimed at corrald's session reaches it.
+static const short CORRAL_POSIX_SPAWN_SETSID = 0x80;
+
 /// Terminal ioctls built with _IOR/_IOW, function-like macros Swift cannot import.
 static const unsigned long CORRAL_TIOCGPTN = TIOCGPTN;
 static const unsigned long CORRAL_TIOCSPTLCK = TIOCSPTLCK;
@@ -71,6 +75,11 @@ static const unsigned long CORRAL_TIOCSPTLCK = TIOCSPTLCK;
 /// prctl(PR_SET_PDEATHSIG): Glibc's prctl is variadic, which Swift cannot call.
 static inline int corral_set_parent_death_signal(int signal) {
     return (int)syscall(SYS_prctl, 1 /* PR_SET_PDEATHSIG */, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
+
+/// pidfd_open(2): Glibc 2.36 declares it only with newer headers; the syscall is older (5.3).
+static inline int corral_pidfd_open(int pid, unsigned int flags) {
+    return (int)syscall(SYS_pidfd_open, pid, flags);
 }
 
 /// pidfd_send_signal(2): Glibc 2.36 declares it only with newer headers; the syscall is older.

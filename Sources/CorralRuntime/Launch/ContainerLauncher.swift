@@ -107,7 +107,7 @@ public enum ContainerLauncher {
 
     /// Elements the definition keeps but Corral cannot provide yet: starting without them would
     /// run something other than what the file says.
-    static func refuseUnsupported(_ domain: Domain, file: String) throws {
+    public static func refuseUnsupported(_ domain: Domain, file: String) throws {
         let unsupported = domain.unsupportedElements
         guard !unsupported.isEmpty else { return }
         let lines = unsupported.map { "\(file):\($0.line): error: <\($0.name)>: not supported by Corral; remove it to start this container" }

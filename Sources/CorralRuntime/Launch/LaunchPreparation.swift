@@ -150,8 +150,8 @@ final class LaunchPreparation {
 }
 
 /// Host directories the launch needs, with errors that name them.
-enum HostDirectory {
-    static func create(_ path: String, mode: mode_t, parents: Bool = false) throws {
+public enum HostDirectory {
+    public static func create(_ path: String, mode: mode_t, parents: Bool = false) throws {
         if parents, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try create(String(path[..<slash]), mode: 0o755, parents: true)
         }
@@ -176,7 +176,7 @@ enum HostDirectory {
         return (status.st_mode & S_IFMT) == S_IFDIR ? nil : ENOTDIR
     }
 
-    static func remove(_ path: String) {
+    public static func remove(_ path: String) {
         // A leftover directory is harmless and reused by the next start; never fail over it.
         _ = rmdir(path)
     }

@@ -26,13 +26,13 @@ public struct ContainerMonitor {
     /// gracefully: the stop signal to init, SIGKILL once the timeout has passed (or on a second
     /// request).
     public func run() throws -> ContainerExit {
-        let stopRequests = try StopRequestSignals()
+        let stopRequests = try BlockedSignals.stopRequests()
         let container = try ContainerLauncher.launch(domain, file: file, paths: paths)
         defer { container.cleanUp() }
         return try supervise(container, stopRequests: stopRequests)
     }
 
-    private func supervise(_ container: LaunchedContainer, stopRequests: StopRequestSignals) throws -> ContainerExit {
+    private func supervise(_ container: LaunchedContainer, stopRequests: BlockedSignals) throws -> ContainerExit {
         let stopSignal = domain.corral.stopSignal?.number ?? ContainerMonitor.defaultStopSignal
         let timeout = Int64(domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds) * 1000
         var killDeadline: Int64? = nil
@@ -47,7 +47,7 @@ public struct ContainerMonitor {
             }
             if descriptors[0].revents != 0 { return try container.reap() }
             if descriptors[1].revents != 0 {
-                stopRequests.consume()
+                _ = stopRequests.pending()
                 if killDeadline == nil {
                     container.send(stopSignal)
                     killDeadline = MonotonicClock.milliseconds() + timeout
@@ -62,25 +62,33 @@ public struct ContainerMonitor {
     }
 }
 
-/// SIGINT and SIGTERM, blocked and read from a signalfd, so the poll loop sees them in turn.
-/// The blocked mask is inherited by the container's child, which clears it before exec.
-public final class StopRequestSignals {
+/// Signals blocked and read from a signalfd, so a poll loop sees them in turn with its other
+/// descriptors. The blocked mask is inherited by a container's child, which clears it before
+/// exec, and by nothing else: monitors are spawned with a clean mask.
+public final class BlockedSignals {
     public let descriptor: OwnedDescriptor
 
-    public init() throws {
+    /// SIGINT and SIGTERM: what asks a monitor to stop its container.
+    public static func stopRequests() throws -> BlockedSignals { try BlockedSignals([SIGINT, SIGTERM]) }
+
+    public init(_ signals: [Int32]) throws {
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
+        for signal in signals { sigaddset(&set, signal) }
         guard sigprocmask(SIG_BLOCK, &set, nil) == 0 else { throw SystemCallError.last("sigprocmask") }
-        let descriptor = signalfd(-1, &set, Int32(SFD_CLOEXEC))
+        let descriptor = signalfd(-1, &set, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         guard descriptor >= 0 else { throw SystemCallError.last("signalfd") }
         self.descriptor = OwnedDescriptor(descriptor)
     }
 
-    public func consume() {
+    /// The signals received since the last call, in order.
+    public func pending() -> [Int32] {
+        var signals: [Int32] = []
         var info = signalfd_siginfo()
-        _ = read(descriptor.rawValue, &info, MemoryLayout<signalfd_siginfo>.size)
+        while read(descriptor.rawValue, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
+            signals.append(Int32(info.ssi_signo))
+        }
+        return signals
     }
 }
 

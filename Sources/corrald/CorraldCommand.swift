@@ -1,0 +1,54 @@
+import ArgumentParser
+import CorralSupervisor
+import Logging
+
+@main
+struct CorraldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "corrald",
+        abstract: "Start and supervise every container defined in a directory.",
+        discussion: """
+            Runs in the foreground (systemd's way). Starts every valid definition in the
+            definitions directory, one corral-monitor per container, and keeps the set in line
+            with the directory: a new file starts a container, a removed one stops it, a changed
+            one (semantically) restarts it; an invalid file is reported as FILE:LINE: error and
+            its running container left as it was. The directory is watched with inotify and
+            re-read on SIGHUP. SIGTERM or SIGINT stop every container gracefully, then corrald
+            exits 0. SIGUSR1 writes a status report to the log and to STATE_DIR/status.
+            Containers keep running if corrald is killed; a new corrald adopts them.
+            """)
+
+    @Option(help: ArgumentHelp("Configuration file (key = value lines).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("config-dir"), help: ArgumentHelp("Directory of container definitions (*.xml).", valueName: "dir"))
+    var configDirectory: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Runtime state: records, pid file, status.", valueName: "dir"))
+    var stateDirectory: String?
+
+    @Option(name: .customLong("log-dir"), help: ArgumentHelp("Containers' console logs.", valueName: "dir"))
+    var logDirectory: String?
+
+    @Option(name: .customLong("template-dir"), help: ArgumentHelp("Templates of type='template' filesystems.", valueName: "dir"))
+    var templateDirectory: String?
+
+    @Option(name: .customLong("overlay-dir"), help: ArgumentHelp("Templates' per-container upper layers.", valueName: "dir"))
+    var overlayDirectory: String?
+
+    @Option(help: ArgumentHelp("The corral-monitor executable (default: beside corrald).", valueName: "path"))
+    var monitor: String?
+
+    func run() throws {
+        var options = try DaemonOptions.load(configFile: config)
+        if let configDirectory { options.configDirectory = configDirectory }
+        if let stateDirectory { options.stateDirectory = stateDirectory }
+        if let logDirectory { options.logDirectory = logDirectory }
+        if let templateDirectory { options.templateDirectory = templateDirectory }
+        if let overlayDirectory { options.overlayDirectory = overlayDirectory }
+        if let monitor { options.monitorPath = monitor }
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label) }
+        let daemon = try Daemon(options: options, logger: Logger(label: "corrald"))
+        throw ExitCode(daemon.run())
+    }
+}

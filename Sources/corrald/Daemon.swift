@@ -1,0 +1,340 @@
+import CorralDomain
+import CorralRuntime
+import CorralSupervisor
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// corrald's event loop: one poll over the signalfd, the inotify descriptor and every
+/// monitor's pidfd. Keeps the running containers in line with the definitions directory.
+final class Daemon {
+    /// A container corrald knows: what it runs, from which file, and its monitor if any.
+    final class Container {
+        var domain: Domain
+        var file: String
+        var monitor: MonitorProcess?
+        /// What to do once the monitor has exited: start this definition (changed), or forget
+        /// the container (its file was removed).
+        var next: Next = .keepStopped
+        var lastPhase: ContainerRecord.Phase?
+        /// A monitor that died without recording a stop is started again at this time.
+        var restartAt: Int64?
+
+        enum Next {
+            case keepStopped
+            case start(Domain, file: String)
+            case forget
+        }
+
+        init(domain: Domain, file: String) {
+            self.domain = domain
+            self.file = file
+        }
+    }
+
+    let options: DaemonOptions
+    let logger: Logger
+    let state: StateDirectory
+    let notifier = SystemdNotifier()
+    private var containers: [String: Container] = [:]
+    /// The container each definition file provided last, so an invalid edit keeps it running.
+    private var containerOfFile: [String: String] = [:]
+    private var shuttingDown = false
+    private var reconcileAt: Int64?
+    private var nextWatchdog: Int64?
+
+    /// Editors write a file in several steps; one reconcile shortly after the last event.
+    static let settleMilliseconds: Int64 = 50
+
+    init(options: DaemonOptions, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        state = StateDirectory(options.stateDirectory)
+        for directory in [options.stateDirectory, options.logDirectory, options.configDirectory] {
+            try HostDirectory.create(directory, mode: 0o755, parents: true)
+        }
+    }
+
+    func run() -> Int32 {
+        do {
+            try StateDirectory.writeAtomically("\(getpid())\n", to: state.daemonPIDFile)
+            let signals = try BlockedSignals([SIGHUP, SIGTERM, SIGINT, SIGUSR1])
+            let watch = try DirectoryWatch()
+            try watch.watch(options.configDirectory)
+            try watch.watch(options.stateDirectory)
+            adoptRunningMonitors()
+            reconcile()
+            notifier.notify("READY=1\nSTATUS=\(statusSummary())")
+            logger.info("corrald ready: \(statusSummary()); definitions in \(options.configDirectory)")
+            nextWatchdog = notifier.watchdogInterval.map { MonotonicClock.milliseconds() + $0 }
+            try loop(signals: signals, watch: watch)
+        } catch {
+            logger.critical("corrald: \(error)")
+            return 1
+        }
+        unlink(state.daemonPIDFile)
+        logger.info("corrald stopped")
+        return 0
+    }
+
+    private func loop(signals: BlockedSignals, watch: DirectoryWatch) throws {
+        while !(shuttingDown && containers.values.allSatisfy { $0.monitor == nil }) {
+            let monitored = containers.filter { $0.value.monitor != nil }
+            var descriptors = [pollfd(fd: signals.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: watch.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
+            var names: [String] = []
+            for (name, container) in monitored {
+                guard let monitor = container.monitor else { continue }
+                descriptors.append(pollfd(fd: monitor.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0))
+                names.append(name)
+            }
+            let timeout = nextDeadline().map { Int32(clamping: max(0, $0 - MonotonicClock.milliseconds())) } ?? -1
+            if poll(&descriptors, nfds_t(descriptors.count), timeout) < 0 {
+                guard errno == EINTR else { throw SystemCallError.last("poll") }
+                continue
+            }
+            for (index, name) in names.enumerated() where descriptors[index + 2].revents != 0 {
+                monitorExited(name)
+            }
+            if descriptors[1].revents != 0 { directoryChanged(watch.changes()) }
+            if descriptors[0].revents != 0 {
+                for signal in signals.pending() { handle(signal) }
+            }
+            runDueWork()
+        }
+    }
+
+    private func nextDeadline() -> Int64? {
+        let restarts = containers.values.compactMap(\.restartAt).map { $0 * 1000 - WallClock.now() * 1000 + MonotonicClock.milliseconds() }
+        return ([reconcileAt, nextWatchdog].compactMap { $0 } + restarts).min()
+    }
+
+    private func runDueWork() {
+        let now = MonotonicClock.milliseconds()
+        if let due = reconcileAt, due <= now, !shuttingDown {
+            reconcileAt = nil
+            reconcile()
+        }
+        if let due = nextWatchdog, due <= now, let interval = notifier.watchdogInterval {
+            notifier.notify("WATCHDOG=1")
+            nextWatchdog = now + interval
+        }
+        for (name, container) in containers {
+            if let at = container.restartAt, at <= WallClock.now(), !shuttingDown {
+                container.restartAt = nil
+                start(name, container)
+            }
+        }
+    }
+
+    // MARK: Signals
+
+    private func handle(_ signal: Int32) {
+        switch signal {
+        case SIGHUP:
+            logger.info("SIGHUP: re-reading \(options.configDirectory)")
+            reconcile()
+        case SIGTERM, SIGINT:
+            guard !shuttingDown else { return }
+            shuttingDown = true
+            let running = containers.filter { $0.value.monitor != nil }
+            logger.info("\(signal == SIGTERM ? "SIGTERM" : "SIGINT"): stopping \(running.count) container(s)")
+            notifier.notify("STOPPING=1\nSTATUS=stopping \(running.count) container(s)")
+            for (name, container) in running {
+                logger.info("\(name): stopping")
+                container.monitor?.stop()
+            }
+        case SIGUSR1:
+            writeStatusReport()
+        default:
+            break
+        }
+    }
+
+    // MARK: Reconciling
+
+    /// Brings the running set in line with the directory.
+    func reconcile() {
+        let scan = DefinitionScan(directory: options.configDirectory)
+        var desired = scan.valid.mapValues { (file: $0.file, domain: $0.domain) }
+        for (file, errors) in scan.invalid {
+            for error in errors { logger.error("\(error)") }
+            // An invalid edit leaves the container the file defined before as it was.
+            if let name = containerOfFile[file], let container = containers[name], desired[name] == nil {
+                logger.warning("\(name): \(file) is invalid; the container is left as it was")
+                desired[name] = (container.file, container.domain)
+            }
+        }
+        for (name, definition) in desired {
+            containerOfFile[definition.file] = name
+            guard let container = containers[name] else {
+                let container = Container(domain: definition.domain, file: definition.file)
+                containers[name] = container
+                logger.info("\(name): new definition \(definition.file)")
+                start(name, container)
+                continue
+            }
+            if container.domain == definition.domain {
+                container.file = definition.file
+                if case .forget = container.next { container.next = .keepStopped }
+                continue
+            }
+            logger.info("\(name): \(definition.file) changed; restarting")
+            if container.monitor != nil {
+                container.next = .start(definition.domain, file: definition.file)
+                container.monitor?.stop()
+            } else {
+                container.domain = definition.domain
+                container.file = definition.file
+                start(name, container)
+            }
+        }
+        for (name, container) in containers where desired[name] == nil {
+            logger.info("\(name): definition removed; stopping")
+            containerOfFile = containerOfFile.filter { $0.value != name }
+            if container.monitor != nil {
+                container.next = .forget
+                container.monitor?.stop()
+            } else {
+                forget(name)
+            }
+        }
+        notifier.notify("STATUS=\(statusSummary())")
+    }
+
+    private func start(_ name: String, _ container: Container) {
+        do {
+            try StateDirectory.writeAtomically(container.domain.canonicalXML, to: state.definition(of: name))
+            container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
+                                                         source: container.file, options: options, name: name)
+            container.lastPhase = nil
+        } catch {
+            logger.error("\(name): cannot start its monitor: \(error)")
+        }
+    }
+
+    private func forget(_ name: String) {
+        containers[name] = nil
+        state.remove(name)
+        logger.info("\(name): removed")
+    }
+
+    private func monitorExited(_ name: String) {
+        guard let container = containers[name], let monitor = container.monitor else { return }
+        monitor.reap()
+        container.monitor = nil
+        let record = state.read(name)
+        switch container.next {
+        case .forget:
+            forget(name)
+            return
+        case .start(let domain, let file):
+            container.domain = domain
+            container.file = file
+            container.next = .keepStopped
+            if !shuttingDown { start(name, container) }
+            return
+        case .keepStopped:
+            break
+        }
+        if record?.phase == .stopped {
+            logger.info("\(name): stopped (\(record?.lastExit ?? "no exit recorded"))")
+        } else if !shuttingDown {
+            // The monitor itself died (its container died with it: parent-death signal).
+            logger.error("\(name): its monitor (pid \(monitor.pid)) died; starting it again in 1 s")
+            container.restartAt = WallClock.now() + 1
+        }
+        notifier.notify("STATUS=\(statusSummary())")
+    }
+
+    /// Monitors that outlived an earlier corrald: kept, with the definition they run.
+    private func adoptRunningMonitors() {
+        for record in state.records() {
+            guard record.phase != .stopped, let monitor = MonitorProcess.adopt(record) else {
+                // A stopped container, or a monitor that is gone: the record is history.
+                state.remove(record.name)
+                continue
+            }
+            let domain: Domain
+            do {
+                domain = try DomainParser.parse(contentsOf: state.definition(of: record.name))
+            } catch {
+                logger.error("\(record.name): cannot read the definition its monitor runs (\(error)); stopping it")
+                monitor.stop()
+                continue
+            }
+            let container = Container(domain: domain, file: record.definition)
+            container.monitor = monitor
+            container.lastPhase = record.phase
+            containers[record.name] = container
+            containerOfFile[record.definition] = record.name
+            logger.info("\(record.name): adopted its running monitor (pid \(monitor.pid), init pid \(record.initPID.map(String.init) ?? "-"))")
+        }
+    }
+
+    // MARK: Events from the directories
+
+    private func directoryChanged(_ changes: [(directory: String, name: String)]) {
+        for change in changes {
+            if change.directory == options.configDirectory {
+                if DefinitionScan.isDefinitionName(change.name), !shuttingDown {
+                    reconcileAt = MonotonicClock.milliseconds() + Daemon.settleMilliseconds
+                }
+            } else if change.name.hasSuffix(".state") {
+                recordChanged(String(change.name.dropLast(".state".count)))
+            }
+        }
+    }
+
+    /// A monitor wrote its record: one log line per transition.
+    private func recordChanged(_ name: String) {
+        guard let container = containers[name], let record = state.read(name), record.phase != container.lastPhase else { return }
+        container.lastPhase = record.phase
+        switch record.phase {
+        case .starting:
+            logger.info("\(name): starting")
+        case .running:
+            logger.info("\(name): running, init pid \(record.initPID.map(String.init) ?? "-")")
+        case .backoff:
+            let delay = (record.nextStart ?? record.since) - WallClock.now()
+            logger.warning("\(name): \(record.lastExit ?? "init ended"); restart \(record.restarts) in \(max(0, delay)) s")
+            if let message = record.message { logger.warning("\(name): \(message)") }
+        case .stopping, .stopped:
+            break  // logged when corrald asks for the stop and when the monitor exits
+        }
+    }
+
+    // MARK: Status
+
+    /// "3 running, 1 starting, 1 restarting, 2 stopped", for STATUS= and the log.
+    func statusSummary() -> String {
+        var counts: [String: Int] = ["running": 0, "starting": 0, "restarting": 0, "stopping": 0, "stopped": 0]
+        for (name, container) in containers {
+            guard container.monitor != nil else {
+                counts["stopped", default: 0] += 1
+                continue
+            }
+            switch state.read(name)?.phase {
+            case .running: counts["running", default: 0] += 1
+            case .backoff: counts["restarting", default: 0] += 1
+            case .stopping: counts["stopping", default: 0] += 1
+            case .starting, .stopped, nil: counts["starting", default: 0] += 1
+            }
+        }
+        return ["running", "starting", "restarting", "stopping", "stopped"]
+            .compactMap { key in counts[key].flatMap { $0 > 0 || key == "running" ? "\($0) \(key)" : nil } }
+            .joined(separator: ", ")
+    }
+
+    private func writeStatusReport() {
+        let lines = StatusReport.lines(records: state.records(), now: WallClock.now())
+        for line in lines.dropFirst() { logger.info("status: \(line)") }
+        do {
+            try StateDirectory.writeAtomically(lines.joined(separator: "\n") + "\n", to: state.statusFile)
+            logger.info("SIGUSR1: status of \(lines.count - 1) container(s) written to \(state.statusFile)")
+        } catch {
+            logger.error("SIGUSR1: cannot write \(state.statusFile): \(error)")
+        }
+    }
+}

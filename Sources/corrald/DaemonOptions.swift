@@ -1,0 +1,70 @@
+import CorralRuntime
+import CorralSupervisor
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// corrald's directories and monitor, from /etc/corral/corrald.conf and the command line
+/// (which wins).
+struct DaemonOptions {
+    static let defaultConfigFile = "/etc/corral/corrald.conf"
+
+    var configDirectory = "/etc/corral/containers"
+    var stateDirectory = "/run/corral"
+    var logDirectory = "/var/log/corral"
+    var templateDirectory = RuntimePaths().templateDirectory
+    var overlayDirectory = RuntimePaths().overlayDirectory
+    var monitorPath = DaemonOptions.besideThisExecutable("corral-monitor")
+
+    var runtimePaths: RuntimePaths {
+        RuntimePaths(templateDirectory: templateDirectory, overlayDirectory: overlayDirectory, stateDirectory: stateDirectory)
+    }
+
+    /// Reads `configFile` (the default one may be absent; one named explicitly must exist).
+    static func load(configFile: String?) throws -> DaemonOptions {
+        var options = DaemonOptions()
+        let path = configFile ?? defaultConfigFile
+        guard let text = StateDirectory.contents(of: path) else {
+            if configFile == nil && access(path, F_OK) != 0 { return options }
+            throw ValidationError("\(path): cannot read the configuration: \(errnoText(errno))")
+        }
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            let parts = line.split(separator: "=", maxSplits: 1)
+            let key = parts.first.map { String($0).trimmingSpaces } ?? ""
+            let value = parts.count == 2 ? String(parts[1]).trimmingSpaces : ""
+            guard parts.count == 2, !value.isEmpty else {
+                throw ValidationError("\(path):\(index + 1): error: expected 'key = value'")
+            }
+            switch key {
+            case "config-dir": options.configDirectory = value
+            case "state-dir": options.stateDirectory = value
+            case "log-dir": options.logDirectory = value
+            case "template-dir": options.templateDirectory = value
+            case "overlay-dir": options.overlayDirectory = value
+            case "monitor": options.monitorPath = value
+            default:
+                throw ValidationError("\(path):\(index + 1): error: unknown key '\(key)' (config-dir, state-dir, log-dir, template-dir, overlay-dir, monitor)")
+            }
+        }
+        return options
+    }
+
+    /// `name` in the directory of the running executable (/proc/self/exe).
+    static func besideThisExecutable(_ name: String) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return name }
+        let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return name }
+        return String(path[...slash]) + name
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
