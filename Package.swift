@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "corralctl",
             dependencies: [
-                "CorralDomain", "CorralRuntime",
+                "CorralDomain", "CorralRuntime", "CorralSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,0 +1,143 @@
+import ArgumentParser
+import CorralSupervisor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Output formats of the commands that report state.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Options shared by the commands that read corrald's state directory.
+struct StateOptions: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("corrald's state directory.", valueName: "dir"))
+    var stateDirectory = "/run/corral"
+
+    var state: StateDirectory { StateDirectory(stateDirectory) }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the containers corrald supervises: name, state, init pid, uptime, restarts.")
+
+    @OptionGroup var stateOptions: StateOptions
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+    func run() throws {
+        let records = stateOptions.state.records()
+        let now = WallClock.now()
+        switch format {
+        case .text:
+            for line in StatusReport.lines(records: records, now: now) { print(line) }
+        case .json:
+            print("[" + records.map { StatusReport.json($0, now: now) }.joined(separator: ",\n ") + "]")
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one container's state as its monitor recorded it.")
+
+    @Argument(help: "The container's name.") var name: String
+    @OptionGroup var stateOptions: StateOptions
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+    func run() throws {
+        guard let record = stateOptions.state.read(name) else {
+            throw ValidationError("no container '\(name)' in \(stateOptions.stateDirectory) (is corrald running it?)")
+        }
+        let now = WallClock.now()
+        if format == .json {
+            print(StatusReport.json(record, now: now))
+            return
+        }
+        var rows = [("name", record.name), ("state", record.phase.rawValue),
+                    ("init pid", record.initPID.map(String.init) ?? "-"), ("monitor pid", String(record.monitorPID)),
+                    ("definition", record.definition), ("restarts", String(record.restarts))]
+        if record.phase == .running, let started = record.startedAt {
+            rows.append(("uptime", StatusReport.duration(now - started)))
+        }
+        if let lastExit = record.lastExit { rows.append(("last exit", lastExit)) }
+        if let next = record.nextStart { rows.append(("next start", "in \(StatusReport.duration(next - now))")) }
+        if let message = record.message { rows.append(("problem", message)) }
+        for (key, value) in rows { print("\((key + ":").padding(to: 13)) \(value)") }
+    }
+}
+
+struct Logs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a container's console log (LOG_DIR/NAME.log, after its rotated part).")
+
+    @Argument(help: "The container's name.") var name: String
+    @Flag(name: .shortAndLong, help: "Keep printing what the container writes.") var follow = false
+    @Option(name: .customLong("log-dir"), help: ArgumentHelp("corrald's log directory.", valueName: "dir"))
+    var logDirectory = "/var/log/corral"
+
+    func run() throws {
+        let path = "\(logDirectory)/\(name).log"
+        guard access(path, R_OK) == 0 else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        if let rotated = StateDirectory.contents(of: path + ".1") { print(rotated, terminator: "") }
+        var follower = LogFollower(path: path)
+        follower.printNew()
+        while follow {
+            usleep(200_000)
+            follower.printNew()
+        }
+    }
+}
+
+/// Prints what was appended to a log since the last call, starting over when it was rotated.
+struct LogFollower {
+    let path: String
+    private var offset: off_t = 0
+    private var inode: ino_t = 0
+
+    init(path: String) { self.path = path }
+
+    mutating func printNew() {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        if status.st_ino != inode || status.st_size < offset {
+            inode = status.st_ino
+            offset = 0
+        }
+        guard status.st_size > offset else { return }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+            guard count > 0 else { break }
+            _ = buffer.withUnsafeBytes { write(1, $0.baseAddress, count) }
+            offset += off_t(count)
+        }
+    }
+}
+
+/// `reload` and `stop-all`: a signal to the corrald whose pid file is in the state directory.
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Make corrald re-read its definitions directory (SIGHUP).")
+    @OptionGroup var stateOptions: StateOptions
+
+    func run() throws { try signalDaemon(SIGHUP, stateOptions) }
+}
+
+struct StopAll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop-all", abstract: "Make corrald stop every container gracefully and exit (SIGTERM).")
+    @OptionGroup var stateOptions: StateOptions
+
+    func run() throws { try signalDaemon(SIGTERM, stateOptions) }
+}
+
+private func signalDaemon(_ signal: Int32, _ options: StateOptions) throws {
+    let file = options.state.daemonPIDFile
+    guard let text = StateDirectory.contents(of: file), let pid = pid_t(text.filter { !$0.isWhitespace }), pid > 0 else {
+        throw ValidationError("no corrald pid in \(file) (is corrald running with --state-dir \(options.stateDirectory)?)")
+    }
+    guard kill(pid, signal) == 0 else {
+        throw ValidationError("cannot signal corrald (pid \(pid) from \(file)): \(String(cString: strerror(errno)))")
+    }
+}
