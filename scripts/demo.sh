@@ -1,62 +1,78 @@
 #!/usr/bin/env bash
 # The README's first command. On a bare Debian 12 machine as root: installs what Corral
-# needs, builds it, makes a busybox rootfs and a definition under /tmp/corral-demo, and runs
-# that container in the foreground with `corralctl run`.
-# (The daemon demo — corrald supervising two containers — arrives with corrald.)
+# needs, builds it, makes a busybox rootfs and two container definitions under
+# /tmp/corral-demo — a long-running service, and one that reboots itself once — and runs
+# corrald in the foreground on them. Ctrl-C (SIGINT) stops both containers and corrald.
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (containers need namespaces and mounts)" >&2; exit 1; }
-
 . scripts/lib.sh
 ensure_packages $BUILD_PACKAGES busybox-static
 ensure_swift
 
 echo "demo: building"
 swift build -c release --product corralctl >/dev/null
-corralctl=$(swift build -c release --show-bin-path)/corralctl
+swift build -c release --product corral-monitor >/dev/null
+swift build -c release --product corrald >/dev/null
+bin=$(swift build -c release --show-bin-path)
 
 demo=/tmp/corral-demo
 rootfs=$demo/rootfs
 echo "demo: busybox rootfs in $rootfs"
-mkdir -p "$rootfs"/bin "$rootfs"/etc "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/srv "$demo"/shared
+mkdir -p "$rootfs"/bin "$rootfs"/etc "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/var/lib/demo
 cp /bin/busybox "$rootfs"/bin/busybox
 for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -sf busybox "$rootfs/bin/$applet"; done
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$rootfs"/etc/passwd
 printf 'root:x:0:\n' > "$rootfs"/etc/group
-echo "Hello from the host" > "$demo"/shared/greeting
+mkdir -p "$demo"/containers "$demo"/state "$demo"/log "$demo"/data/ticker "$demo"/data/rebooter
+rm -f "$demo"/data/rebooter/rebooted
 
-cat > "$demo"/hello.xml <<XML
+definition() {  # NAME SCRIPT
+    cat <<XML
 <domain type='lxc'>
-  <name>hello</name>
+  <name>$1</name>
   <os>
     <type>exe</type>
     <init>/bin/sh</init>
     <initarg>-c</initarg>
-    <initarg>echo "I am PID \$\$ on \$(hostname)"; cat /srv/shared/greeting; echo "Interfaces:"; tail -n +3 /proc/net/dev | cut -d: -f1; df -h /tmp | tail -1</initarg>
+    <initarg>$2</initarg>
   </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>restart</on_crash>
   <devices>
     <filesystem type='mount'>
       <source dir='$rootfs'/>
       <target dir='/'/>
+      <readonly/>
     </filesystem>
     <filesystem type='mount'>
-      <source dir='$demo/shared'/>
-      <target dir='/srv/shared'/>
-      <readonly/>
+      <source dir='$demo/data/$1'/>
+      <target dir='/var/lib/demo'/>
     </filesystem>
     <filesystem type='ram'>
       <source usage='16' units='MiB'/>
       <target dir='/tmp'/>
     </filesystem>
+    <console type='pty'/>
   </devices>
 </domain>
 XML
+}
+definition ticker 'trap "echo ticker: stopping; exit 0" TERM; echo "ticker: PID $$ on $(hostname)"; while true; do date; sleep 5 &amp; wait; done' \
+    > "$demo"/containers/ticker.xml
+definition rebooter 'echo "rebooter: up"; if [ ! -e /var/lib/demo/rebooted ]; then touch /var/lib/demo/rebooted; echo "rebooter: rebooting once"; reboot -f; fi; echo "rebooter: rebooted; now staying up"; trap "exit 0" TERM; while true; do sleep 60 &amp; wait; done' \
+    > "$demo"/containers/rebooter.xml
+"$bin"/corralctl validate "$demo"/containers/*.xml
 
-echo "demo: $corralctl validate $demo/hello.xml"
-"$corralctl" validate "$demo"/hello.xml
-echo "demo: $corralctl run $demo/hello.xml"
-echo "----------------------------------------------------------------"
-"$corralctl" run "$demo"/hello.xml --state-dir "$demo"/state
-echo "----------------------------------------------------------------"
-echo "demo: the container exited; try an interactive one:"
-echo "  sed 's|<initarg>.*</initarg>||g' $demo/hello.xml > $demo/shell.xml && $corralctl run $demo/shell.xml --state-dir $demo/state"
+cat <<TXT
+demo: starting corrald in the foreground on $demo/containers (Ctrl-C stops everything).
+      In another terminal:
+        $bin/corralctl list --state-dir $demo/state
+        $bin/corralctl status rebooter --state-dir $demo/state
+        $bin/corralctl logs -f ticker --log-dir $demo/log
+        kill -USR1 \$(cat $demo/state/corrald.pid)      # status report, also in $demo/state/status
+        cp $demo/containers/ticker.xml $demo/containers/ticker2.xml && sed -i 's/>ticker</>ticker2</' $demo/containers/ticker2.xml
+----------------------------------------------------------------------------------------------
+TXT
+exec "$bin"/corrald --config-dir "$demo"/containers --state-dir "$demo"/state --log-dir "$demo"/log
