@@ -51,7 +51,12 @@ let package = Package(
             name: "CorralDomainTests", dependencies: ["CorralDomain"],
             exclude: ["Fixtures"]),
         .testTarget(name: "CorralCLITests", dependencies: ["corralctl"]),
-        .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime", "corralctl"]),
+        .target(name: "CorralTestSupport", path: "Tests/CorralTestSupport"),
+        .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime", "CorralTestSupport", "corralctl"]),
+        .testTarget(name: "CorralSupervisorTests", dependencies: ["CorralSupervisor"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["CorralSupervisor", "CorralTestSupport", "corrald", "corral-monitor", "corralctl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import CorralDomain
 import CorralRuntime
 import CorralSupervisor
 import Logging
+import CCorralSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,6 +58,9 @@ final class Daemon {
     }
 
     func run() -> Int32 {
+        // Whatever our parent left open (a supervisor's pipe, a test harness's socket) must not
+        // reach the monitors, which outlive us and would keep it open.
+        _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)
         do {
             try StateDirectory.writeAtomically("\(getpid())\n", to: state.daemonPIDFile)
             let signals = try BlockedSignals([SIGHUP, SIGTERM, SIGINT, SIGUSR1])

@@ -11,9 +11,6 @@ struct ChildSetup {
     let context: ChildContext
 
     func run() -> Never {
-        // If the monitor dies, so does the container: an unsupervised container would be
-        // invisible to corrald. (The monitor is single-threaded, so "parent thread" is the monitor.)
-        _ = corral_set_parent_death_signal(SIGKILL)
         waitForParent()
         if context.inUserNamespace {
             guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
@@ -33,6 +30,10 @@ struct ChildSetup {
         guard chdir(context.initDirectory) == 0 else { fail(.changeDirectory) }
         if context.consoleDescriptor >= 0 { attachConsole() }
         resetSignals()
+        // If the monitor dies, so does the container: an unsupervised container would be
+        // invisible to corrald. Set last, as a change of credentials clears it; the monitor is
+        // single-threaded, so its "parent thread" is the monitor.
+        _ = corral_set_parent_death_signal(SIGKILL)
         // Whatever the caller leaked to us stays out of the container (the error pipe closes
         // on exec too, which is how the parent learns that exec succeeded).
         _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)

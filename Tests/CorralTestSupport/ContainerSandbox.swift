@@ -5,31 +5,32 @@ import Testing
 /// template, overlay and state directories, and host directories to mount. Everything lives
 /// under one directory that `remove()` deletes; `checkNothingLeaked()` proves that a container
 /// left no mount, loop device, process or staging directory behind.
-final class ContainerSandbox: @unchecked Sendable {
-    static let busybox = "/bin/busybox"
-    static var isRoot: Bool { getuid() == 0 }
-    static var canRunContainers: Bool { isRoot && FileManager.default.isExecutableFile(atPath: busybox) }
-    static let skipReason: Comment = "needs root (namespaces, mounts, loop devices) and busybox-static; scripts/test.sh provides both"
+public final class ContainerSandbox: @unchecked Sendable {
+    public static let busybox = "/bin/busybox"
+    public static var isRoot: Bool { getuid() == 0 }
+    public static var canRunContainers: Bool { isRoot && FileManager.default.isExecutableFile(atPath: busybox) }
+    public static let skipReason: Comment = "needs root (namespaces, mounts, loop devices) and busybox-static; scripts/test.sh provides both"
 
-    static let corralctl = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("corralctl").path
+    /// The built executables sit beside the test runner in .build/<configuration>/.
+    public static let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    public static let corralctl = buildDirectory + "/corralctl"
 
-    let directory: String
-    var rootfs: String { directory + "/rootfs" }
-    var templates: String { directory + "/templates" }
-    var overlays: String { directory + "/overlays" }
-    var state: String { directory + "/state" }
-    var host: String { directory + "/host" }
+    public let directory: String
+    public var rootfs: String { directory + "/rootfs" }
+    public var templates: String { directory + "/templates" }
+    public var overlays: String { directory + "/overlays" }
+    public var state: String { directory + "/state" }
+    public var host: String { directory + "/host" }
 
     /// Runs `body` in a fresh sandbox, then checks for leaks and removes the sandbox.
-    static func with(_ body: (ContainerSandbox) throws -> Void) throws {
+    public static func with(_ body: (ContainerSandbox) throws -> Void) throws {
         let sandbox = try ContainerSandbox()
         defer { sandbox.remove() }
         try body(sandbox)
         try sandbox.checkNothingLeaked()
     }
 
-    init() throws {
+    public init() throws {
         directory = "/tmp/corral-test-" + UUID().uuidString.prefix(8).lowercased()
         for path in [rootfs, templates, overlays, state, host] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -39,7 +40,7 @@ final class ContainerSandbox: @unchecked Sendable {
 
     /// A minimal root: busybox and its applets, the directories the runtime mounts on, and
     /// /etc/passwd and /etc/group with root and one user for <inituser> tests.
-    static func buildBusyboxRootfs(at rootfs: String) throws {
+    public static func buildBusyboxRootfs(at rootfs: String) throws {
         let manager = FileManager.default
         for directory in ["bin", "etc", "proc", "sys", "dev", "tmp", "srv", "root"] {
             try manager.createDirectory(atPath: "\(rootfs)/\(directory)", withIntermediateDirectories: true)
@@ -54,14 +55,14 @@ final class ContainerSandbox: @unchecked Sendable {
         try "root:x:0:\nstaff:x:50:\napp:x:1001:\n".write(toFile: "\(rootfs)/etc/group", atomically: true, encoding: .utf8)
     }
 
-    struct Run {
-        let status: Int32
-        let output: String
-        let errors: String
+    public struct Run {
+        public let status: Int32
+        public let output: String
+        public let errors: String
     }
 
     /// A definition whose init is `/bin/sh -c script`.
-    func domain(_ name: String, script: String, root: String? = "mount", devices: String = "", os: String = "",
+    public func domain(_ name: String, script: String, root: String? = "mount", devices: String = "", os: String = "",
                 extra: String = "") -> String {
         let rootFilesystem: String
         switch root {
@@ -89,7 +90,7 @@ final class ContainerSandbox: @unchecked Sendable {
     }
 
     /// Runs `definition` with `corralctl run`, as a user would, with this sandbox's directories.
-    func run(_ definition: String, name: String = "container", signalAfter: (seconds: Double, signal: Int32)? = nil) throws -> Run {
+    public func run(_ definition: String, name: String = "container", signalAfter: (seconds: Double, signal: Int32)? = nil) throws -> Run {
         let file = "\(directory)/\(name).xml"
         try definition.write(toFile: file, atomically: true, encoding: .utf8)
         return try ContainerSandbox.run(ContainerSandbox.corralctl,
@@ -97,7 +98,7 @@ final class ContainerSandbox: @unchecked Sendable {
                                         in: directory, signalAfter: signalAfter)
     }
 
-    static func run(_ executable: String, _ arguments: [String], in directory: String,
+    public static func run(_ executable: String, _ arguments: [String], in directory: String,
                     signalAfter: (seconds: Double, signal: Int32)? = nil) throws -> Run {
         let outputFile = "\(directory)/.stdout-\(UUID().uuidString)"
         let errorFile = "\(directory)/.stderr-\(UUID().uuidString)"
@@ -132,7 +133,7 @@ final class ContainerSandbox: @unchecked Sendable {
                    errors: try String(contentsOfFile: errorFile, encoding: .utf8))
     }
 
-    static func output(of executable: String, _ arguments: [String]) throws -> String {
+    public static func output(of executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -147,7 +148,7 @@ final class ContainerSandbox: @unchecked Sendable {
     /// No mount, loop device, process or staging directory of this sandbox is left on the host.
     /// Loop devices auto-clear when the container's mount namespace is torn down, which the
     /// kernel finishes shortly after init is reaped: they are polled for a few seconds.
-    func checkNothingLeaked(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    public func checkNothingLeaked(sourceLocation: SourceLocation = #_sourceLocation) throws {
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
             .split(separator: "\n").filter { $0.contains(directory) }
         #expect(mounts.isEmpty, "mounts left on the host: \(mounts)", sourceLocation: sourceLocation)
@@ -160,10 +161,11 @@ final class ContainerSandbox: @unchecked Sendable {
         let staging = (try? FileManager.default.contentsOfDirectory(atPath: state))?.filter { $0.hasSuffix(".root") } ?? []
         #expect(staging.isEmpty, "staging directories left: \(staging)", sourceLocation: sourceLocation)
         #expect(processesRootedHere().isEmpty, "processes left: \(processesRootedHere())", sourceLocation: sourceLocation)
+        #expect(monitorsOfThisSandbox().isEmpty, "monitors left: \(monitorsOfThisSandbox())", sourceLocation: sourceLocation)
     }
 
     /// Loop devices whose backing file is in this sandbox (sysfs, as `losetup -a` reads it).
-    func loopDevicesBacked() -> [String] {
+    public func loopDevicesBacked() -> [String] {
         let devices = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? []
         return devices.filter { $0.hasPrefix("loop") }.filter { device in
             let backing = (try? String(contentsOfFile: "/sys/block/\(device)/loop/backing_file", encoding: .utf8)) ?? ""
@@ -172,7 +174,7 @@ final class ContainerSandbox: @unchecked Sendable {
     }
 
     /// Processes whose root directory is inside this sandbox: a container's init or children.
-    func processesRootedHere() -> [String] {
+    public func processesRootedHere() -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { $0.allSatisfy(\.isNumber) }.filter { pid in
             let root = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")) ?? ""
@@ -180,7 +182,17 @@ final class ContainerSandbox: @unchecked Sendable {
         }
     }
 
-    func remove() {
+    /// corral-monitor processes working on this sandbox's files.
+    public func monitorsOfThisSandbox() -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let commandLine = String(decoding: data, as: UTF8.self)
+            return commandLine.contains("corral") && commandLine.contains(directory)
+        }
+    }
+
+    public func remove() {
         do {
             try FileManager.default.removeItem(atPath: directory)
         } catch {
