@@ -137,8 +137,10 @@ final class Daemon {
     private func handle(_ signal: Int32) {
         switch signal {
         case SIGHUP:
-            logger.info("SIGHUP: re-reading \(options.configDirectory)")
-            reconcile()
+            let start = MonotonicClock.microseconds()
+            let count = reconcile()
+            let elapsed = MonotonicClock.microseconds() - start
+            logger.info("SIGHUP: re-read \(count) definition(s) in \(options.configDirectory) in \(elapsed / 1000).\(elapsed % 1000 / 100) ms")
         case SIGTERM, SIGINT:
             guard !shuttingDown else { return }
             shuttingDown = true
@@ -158,8 +160,9 @@ final class Daemon {
 
     // MARK: Reconciling
 
-    /// Brings the running set in line with the directory.
-    func reconcile() {
+    /// Brings the running set in line with the directory; returns how many files it read.
+    @discardableResult
+    func reconcile() -> Int {
         let scan = DefinitionScan(directory: options.configDirectory)
         var desired = scan.valid.mapValues { (file: $0.file, domain: $0.domain) }
         for (file, errors) in scan.invalid {
@@ -205,6 +208,7 @@ final class Daemon {
             }
         }
         notifier.notify("STATUS=\(statusSummary())")
+        return scan.valid.count + scan.invalid.count
     }
 
     private func start(_ name: String, _ container: Container) {
