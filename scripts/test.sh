@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 # Build: libxml2, libcap, libseccomp. Tests: xmllint and libvirt's domain schema (libvirt0) to
 # validate formatted output; busybox-static and e2fsprogs for the containers and images the
-# runtime tests build.
-ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs
+# runtime tests build; systemd for `systemd-analyze verify` of the unit.
+ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs systemd
 ensure_swift
 
 echo "test.sh: building"

@@ -1,0 +1,79 @@
+import CorralSupervisor
+import CorralTestSupport
+import Foundation
+import Testing
+
+/// corralctl's view of a running corrald: list, status, logs, reload, stop-all.
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
+struct CorralctlDaemonTests {
+    func corralctl(_ daemon: DaemonHarness, _ arguments: [String]) throws -> ContainerSandbox.Run {
+        try ContainerSandbox.run(ContainerSandbox.corralctl, arguments, in: daemon.sandbox.directory)
+    }
+
+    @Test func listStatusLogsReloadAndStopAll() throws {
+        try withDaemon { daemon in
+            try daemon.write("web.xml", daemon.service("web"))
+            try daemon.start()
+            daemon.wait("web running") { daemon.running("web") != nil }
+            let pid = try #require(daemon.running("web"))
+            let state = ["--state-dir", daemon.stateDirectory]
+
+            let list = try corralctl(daemon, ["list"] + state)
+            #expect(list.status == 0)
+            let rows = list.output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.first == ["NAME", "STATE", "PID", "UPTIME", "RESTARTS"])
+            #expect(rows.dropFirst().first?.prefix(3) == ["web", "running", String(pid)])
+
+            let json = try corralctl(daemon, ["list", "--format", "json"] + state)
+            let decoded = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]]
+            #expect(decoded?.first?["name"] as? String == "web")
+            #expect(decoded?.first?["pid"] as? Int == Int(pid))
+
+            let status = try corralctl(daemon, ["status", "web"] + state)
+            #expect(status.output.contains("state:        running"))
+            #expect(status.output.contains("definition:   \(daemon.configDirectory)/web.xml"))
+            let missing = try corralctl(daemon, ["status", "nope"] + state)
+            #expect(missing.status != 0)
+            #expect(missing.errors.contains("no container 'nope'"))
+
+            daemon.wait("web's console in its log") { daemon.containerLog("web").contains("web-up") }
+            let logs = try corralctl(daemon, ["logs", "web", "--log-dir", daemon.logDirectory])
+            #expect(logs.output.contains("[corral] started web"))
+            #expect(logs.output.contains("web-up"))
+
+            // reload: SIGHUP through the pid file, seen in the log.
+            #expect(try corralctl(daemon, ["reload"] + state).status == 0)
+            daemon.wait("the reload") { daemon.log.contains("SIGHUP: re-read 1 definition(s)") }
+
+            // stop-all: SIGTERM through the pid file; corrald stops web and exits 0.
+            #expect(try corralctl(daemon, ["stop-all"] + state).status == 0)
+            #expect(daemon.waitForExit() == 0)
+            #expect(daemon.record("web")?.phase == .stopped)
+            let gone = try corralctl(daemon, ["reload"] + state)
+            #expect(gone.status != 0, "with corrald gone its pid file is gone too")
+        }
+    }
+}
+
+/// The unit file as systemd itself checks it.
+@Suite struct SystemdUnitTests {
+    static let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: analyze != nil, "systemd-analyze is not installed (Debian package systemd)"))
+    func unitPassesSystemdAnalyzeVerify() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL.path
+        let unit = try String(contentsOfFile: "\(repository)/systemd/corrald.service", encoding: .utf8)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-unit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Verified against the built corrald, as install.sh would point it at the installed one.
+        let local = unit.replacingOccurrences(of: "/usr/local/bin/corrald", with: ContainerSandbox.buildDirectory + "/corrald")
+        try local.write(toFile: "\(directory)/corrald.service", atomically: true, encoding: .utf8)
+        let run = try ContainerSandbox.run(try #require(Self.analyze), ["verify", "\(directory)/corrald.service"], in: directory)
+        #expect(run.status == 0, "\(run.output)\(run.errors)")
+        #expect(run.errors.isEmpty, "\(run.errors)")
+        for setting in ["Type=notify", "KillMode=process", "Delegate=yes", "Restart=on-failure"] {
+            #expect(unit.contains("\n\(setting)\n"))
+        }
+    }
+}
