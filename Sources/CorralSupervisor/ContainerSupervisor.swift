@@ -115,53 +115,22 @@ public final class ContainerSupervisor {
     /// Copies the console to the log and handles stop requests until init is gone.
     private func supervise(_ container: LaunchedContainer) throws -> ContainerExit {
         defer { container.cleanUp() }
-        let stopSignal = domain.corral.stopSignal?.number ?? ContainerMonitor.defaultStopSignal
-        let timeout = Int64(domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds) * 1000
-        var killDeadline: Int64? = nil
-        var descriptors = [pollfd(fd: container.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: console.master.rawValue, events: Int16(POLLIN), revents: 0)]
-        while true {
-            let wait = killDeadline.map { Int32(clamping: max(0, $0 - MonotonicClock.milliseconds())) } ?? -1
-            if poll(&descriptors, nfds_t(descriptors.count), wait) < 0 {
-                guard errno == EINTR else { throw SystemCallError.last("poll", "init's pidfd") }
-                continue
-            }
-            if descriptors[2].revents != 0 { copyConsole() }
-            if descriptors[0].revents != 0 {
-                let exit = try container.reap()
-                copyConsole()
-                return exit
-            }
-            if descriptors[1].revents != 0 {
-                _ = stopRequests.pending()
-                if killDeadline == nil {
-                    stopRequested = true
-                    transition(to: .stopping)
-                    log.event("stopping: \(Signal(number: stopSignal).map(\.description) ?? "signal \(stopSignal)") to init")
-                    container.send(stopSignal)
-                    killDeadline = MonotonicClock.milliseconds() + timeout
-                } else {
-                    container.send(SIGKILL)
-                }
-            } else if let deadline = killDeadline, MonotonicClock.milliseconds() >= deadline {
-                log.event("init did not stop within \(timeout / 1000) s: SIGKILL")
-                container.send(SIGKILL)
-                killDeadline = Int64.max
+        let watch = InitWatch(domain: domain)
+        return try watch.wait(for: container, stopRequests: stopRequests, console: console,
+                              consoleOutput: { log.append($0) }) { event in
+            switch event {
+            case .stopSignalSent(let signal):
+                stopRequested = true
+                transition(to: .stopping)
+                log.event("stopping: \(Signal(number: signal).map(\.description) ?? "signal \(signal)") to init")
+            case .killedAfterTimeout:
+                log.event("init did not stop within \(watch.stopTimeoutMilliseconds / 1000) s: SIGKILL")
             }
         }
     }
 
-    /// Whatever the console has now, into the log; never blocks.
     private func copyConsole() {
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            var ready = pollfd(fd: console.master.rawValue, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 0) > 0, ready.revents & Int16(POLLIN) != 0 else { return }
-            let count = buffer.withUnsafeMutableBytes { read(console.master.rawValue, $0.baseAddress, $0.count) }
-            guard count > 0 else { return }
-            buffer.withUnsafeBytes { log.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        }
+        console.drain { log.append($0) }
     }
 
     /// Sleeps through the back-off, still logging the console; false when a stop came first.

@@ -5,8 +5,8 @@ import Glibc
 import CCorralSys
 
 /// Launches one container, waits for its init and reports how it ended. Single-threaded on
-/// purpose: one pidfd and one signalfd in a poll loop, no reaper racing a waiter, and nothing
-/// that could hold a lock across the launcher's clone.
+/// purpose: one pidfd and one signalfd in a poll loop (`InitWatch`), no reaper racing a
+/// waiter, and nothing that could hold a lock across the launcher's clone.
 public struct ContainerMonitor {
     public let domain: Domain
     public let file: String
@@ -29,36 +29,7 @@ public struct ContainerMonitor {
         let stopRequests = try BlockedSignals.stopRequests()
         let container = try ContainerLauncher.launch(domain, file: file, paths: paths)
         defer { container.cleanUp() }
-        return try supervise(container, stopRequests: stopRequests)
-    }
-
-    private func supervise(_ container: LaunchedContainer, stopRequests: BlockedSignals) throws -> ContainerExit {
-        let stopSignal = domain.corral.stopSignal?.number ?? ContainerMonitor.defaultStopSignal
-        let timeout = Int64(domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds) * 1000
-        var killDeadline: Int64? = nil
-        var descriptors = [pollfd(fd: container.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
-        while true {
-            let wait = killDeadline.map { Int32(clamping: max(0, $0 - MonotonicClock.milliseconds())) } ?? -1
-            let ready = poll(&descriptors, nfds_t(descriptors.count), wait)
-            if ready < 0 {
-                guard errno == EINTR else { throw SystemCallError.last("poll", "init's pidfd") }
-                continue
-            }
-            if descriptors[0].revents != 0 { return try container.reap() }
-            if descriptors[1].revents != 0 {
-                _ = stopRequests.pending()
-                if killDeadline == nil {
-                    container.send(stopSignal)
-                    killDeadline = MonotonicClock.milliseconds() + timeout
-                } else {
-                    container.send(SIGKILL)
-                }
-            } else if let deadline = killDeadline, MonotonicClock.milliseconds() >= deadline {
-                container.send(SIGKILL)
-                killDeadline = Int64.max
-            }
-        }
+        return try InitWatch(domain: domain).wait(for: container, stopRequests: stopRequests)
     }
 }
 

@@ -1,0 +1,75 @@
+import CorralDomain
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Waits for a container's init while handling stop requests: the first request sends the
+/// stop signal, a second one — or the stop timeout — SIGKILL. Optionally copies a console to
+/// a sink as it goes. One poll loop, shared by the foreground monitor and corrald's monitors.
+public struct InitWatch {
+    public let stopSignal: Int32
+    public let stopTimeoutMilliseconds: Int64
+
+    /// Told about the steps of a stop, for logs and records.
+    public enum StopEvent {
+        case stopSignalSent(Int32)
+        case killedAfterTimeout
+    }
+
+    public init(domain: Domain) {
+        stopSignal = domain.corral.stopSignal?.number ?? ContainerMonitor.defaultStopSignal
+        stopTimeoutMilliseconds = Int64(domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds) * 1000
+    }
+
+    /// Runs until init is gone and returns how it ended. `console` output is handed to
+    /// `consoleOutput` as it arrives and once more after init exited.
+    public func wait(for container: LaunchedContainer, stopRequests: BlockedSignals, console: ConsolePTY? = nil,
+                     consoleOutput: (UnsafeRawBufferPointer) -> Void = { _ in },
+                     onStop: (StopEvent) -> Void = { _ in }) throws -> ContainerExit {
+        var killDeadline: Int64? = nil
+        var descriptors = [pollfd(fd: container.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
+        if let console { descriptors.append(pollfd(fd: console.master.rawValue, events: Int16(POLLIN), revents: 0)) }
+        while true {
+            let wait = killDeadline.map { Int32(clamping: max(0, $0 - MonotonicClock.milliseconds())) } ?? -1
+            if poll(&descriptors, nfds_t(descriptors.count), wait) < 0 {
+                guard errno == EINTR else { throw SystemCallError.last("poll", "init's pidfd") }
+                continue
+            }
+            if let console, descriptors.count > 2, descriptors[2].revents != 0 { console.drain(into: consoleOutput) }
+            if descriptors[0].revents != 0 {
+                let exit = try container.reap()
+                console?.drain(into: consoleOutput)
+                return exit
+            }
+            if descriptors[1].revents != 0 {
+                guard !stopRequests.pending().isEmpty else { continue }
+                if killDeadline == nil {
+                    onStop(.stopSignalSent(stopSignal))
+                    container.send(stopSignal)
+                    killDeadline = MonotonicClock.milliseconds() + stopTimeoutMilliseconds
+                } else {
+                    container.send(SIGKILL)
+                }
+            } else if let deadline = killDeadline, MonotonicClock.milliseconds() >= deadline {
+                onStop(.killedAfterTimeout)
+                container.send(SIGKILL)
+                killDeadline = Int64.max
+            }
+        }
+    }
+}
+
+extension ConsolePTY {
+    /// Hands whatever the console holds now to `sink`; never blocks.
+    public func drain(into sink: (UnsafeRawBufferPointer) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            var ready = pollfd(fd: master.rawValue, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 0) > 0, ready.revents & Int16(POLLIN) != 0 else { return }
+            let count = buffer.withUnsafeMutableBytes { read(master.rawValue, $0.baseAddress, $0.count) }
+            guard count > 0 else { return }
+            buffer.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+    }
+}
