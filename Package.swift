@@ -28,7 +28,7 @@ let package = Package(
             providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CCorralSys"),
         .target(name: "CorralDomain", dependencies: ["CLibXML2"]),
-        .target(name: "CorralRuntime", dependencies: ["CorralDomain", "CCorralSys"]),
+        .target(name: "CorralRuntime", dependencies: ["CorralDomain", "CCorralSys", "CLibCap", "CLibSeccomp"]),
         .target(name: "CorralSupervisor", dependencies: ["CorralDomain", "CorralRuntime"]),
         .executableTarget(
             name: "corralctl",
@@ -51,7 +51,7 @@ let package = Package(
             name: "CorralDomainTests", dependencies: ["CorralDomain"],
             exclude: ["Fixtures"]),
         .testTarget(name: "CorralCLITests", dependencies: ["corralctl"]),
-        .target(name: "CorralTestSupport", path: "Tests/CorralTestSupport"),
+        .target(name: "CorralTestSupport", path: "Tests/CorralTestSupport", exclude: ["Probe"]),
         .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime", "CorralTestSupport", "corralctl"]),
         .testTarget(name: "CorralSupervisorTests", dependencies: ["CorralSupervisor"]),
         .testTarget(

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 # Build: libxml2, libcap, libseccomp. Tests: xmllint and libvirt's domain schema (libvirt0) to
 # validate formatted output; busybox-static and e2fsprogs for the containers and images the
-# runtime tests build; systemd for `systemd-analyze verify` of the unit.
-ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs systemd
+# runtime tests build; systemd for `systemd-analyze verify` of the unit; gcc and libc6-dev
+# for the static syscall probe the hardening tests run inside containers.
+ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs systemd gcc libc6-dev
 ensure_swift
 
 echo "test.sh: building"

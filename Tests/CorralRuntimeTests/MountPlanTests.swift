@@ -34,7 +34,7 @@ import Testing
     @Test func minimalDevHoldsOnlyTheStandardNodes() throws {
         let plan = try Self.plan("<filesystem><source dir='/r'/><target dir='/'/></filesystem>")
         let devices = plan.steps.compactMap { step -> String? in
-            if case .hostDevice(let device) = step.source { return "\(device)>\(step.target)" }
+            if case .hostDevice(let device) = step.source, step.target.components.first == "dev" { return "\(device)>\(step.target)" }
             return nil
         }
         #expect(devices == ["/dev/null>/dev/null", "/dev/zero>/dev/zero", "/dev/full>/dev/full",
@@ -55,11 +55,33 @@ import Testing
     @Test func withoutRootOnlyAdditiveMountsAndAFreshProc() throws {
         let plan = try Self.plan("<filesystem type='ram'><source usage='64' units='MiB'/><target dir='/scratch'/></filesystem>")
         #expect(plan.root == nil)
-        #expect(plan.steps == [
+        #expect(Array(plan.steps.prefix(2)) == [
             MountStep(.filesystem(type: "tmpfs", options: [MountOption("size", "65536k"), MountOption("mode", "0755")]),
                       at: try Self.path("/scratch"), flags: [.noSetUID, .noDevices]),
             MountStep(.filesystem(type: "proc", options: []), at: try Self.path("/proc"), flags: .kernelFilesystem),
         ])
+        #expect(Array(plan.steps.dropFirst(2)) == MountPlan.procMasks)
+    }
+
+    @Test func procAndSysAreMaskedAndReadOnly() throws {
+        let plan = try Self.plan("<filesystem><source dir='/r'/><target dir='/'/></filesystem>")
+        func step(_ target: String) throws -> MountStep { try #require(plan.steps.first { $0.target.description == target }) }
+        for masked in ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/sysrq-trigger"] {
+            #expect(try step(masked) == MountStep(.hostDevice("/dev/null"), at: try Self.path(masked), flags: [.readOnly, .ifPresent]))
+        }
+        for readOnly in ["/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs"] {
+            #expect(try step(readOnly) == MountStep(.containerDirectory(try Self.path(readOnly)), at: try Self.path(readOnly),
+                                                   flags: [.readOnly, .ifPresent]))
+        }
+        for emptied in ["/proc/acpi", "/proc/scsi", "/sys/firmware"] {
+            let masked = try step(emptied)
+            #expect(masked.flags.contains(.readOnly))
+            #expect(masked.source == .filesystem(type: "tmpfs", options: [MountOption("size", "0"), MountOption("mode", "0555")]))
+        }
+        // Masks come after the filesystems they cover.
+        let proc = try #require(plan.steps.firstIndex { $0.target.description == "/proc" })
+        let kcore = try #require(plan.steps.firstIndex { $0.target.description == "/proc/kcore" })
+        #expect(proc < kcore)
     }
 
     @Test func templateIsAnOverlayWithPerContainerLayers() throws {

@@ -182,6 +182,16 @@ public final class ContainerSandbox: @unchecked Sendable {
         }
     }
 
+    /// Builds the syscall probe (Tests/CorralTestSupport/Probe) statically into `rootfs/bin/probe`.
+    public func installSyscallProbe() throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Probe/syscall-probe.c.txt").path
+        let copy = "\(directory)/syscall-probe.c"
+        try FileManager.default.copyItem(atPath: source, toPath: copy)
+        let compiler = ["/usr/bin/cc", "/usr/bin/gcc"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "cc"
+        let build = try ContainerSandbox.run(compiler, ["-static", "-O1", "-o", "\(rootfs)/bin/probe", copy], in: directory)
+        try #require(build.status == 0, "cannot build the syscall probe: \(build.errors)")
+    }
+
     /// corral-monitor processes working on this sandbox's files.
     public func monitorsOfThisSandbox() -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

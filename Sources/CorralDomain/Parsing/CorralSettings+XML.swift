@@ -7,14 +7,35 @@ extension CorralSettings {
     static func parse(_ element: SourceElement, context: inout ParseContext) -> CorralSettings {
         context.checkAttributes(of: element, allowed: [])
         var settings = CorralSettings()
-        var sawStop = false
+        var seen: Set<String> = []
         for child in element.children {
-            guard child.namespaceURI == namespaceURI, child.name == "stop" else {
-                context.reportUnexpectedChild(child, in: element, allowed: ["\(prefix):stop"])
+            let children = ["stop", "seccomp", "no_new_privileges"]
+            guard child.namespaceURI == namespaceURI, children.contains(child.name) else {
+                context.reportUnexpectedChild(child, in: element, allowed: children.map { "\(prefix):\($0)" })
                 continue
             }
-            if sawStop { context.reportDuplicate(child, in: element) }
-            sawStop = true
+            if !seen.insert(child.name).inserted { context.reportDuplicate(child, in: element) }
+            switch child.name {
+            case "seccomp": settings.seccomp = parseSeccomp(child, context: &context)
+            case "no_new_privileges": settings.noNewPrivileges = parseState(child, context: &context)
+            default: parseStop(child, into: &settings, context: &context)
+            }
+        }
+        return settings
+    }
+
+    private static func parseState(_ element: SourceElement, context: inout ParseContext) -> Bool? {
+        context.checkAttributes(of: element, allowed: ["state"])
+        switch context.required("state", of: element, example: "off") {
+        case "on": return true
+        case "off": return false
+        case let other?: context.report(element, "state '\(other)' is not 'on' or 'off'")
+        case nil: break
+        }
+        return nil
+    }
+
+    private static func parseStop(_ child: SourceElement, into settings: inout CorralSettings, context: inout ParseContext) {
             context.checkAttributes(of: child, allowed: ["signal", "timeout"])
             if let name = child.attribute("signal") {
                 if let signal = Signal(parsing: name), signal.number != 19 {
@@ -26,16 +47,63 @@ extension CorralSettings {
             if let timeout = child.attribute("timeout") {
                 settings.stopTimeoutSeconds = context.unsigned(timeout, of: child, named: "timeout", as: UInt32.self)
             }
+    }
+
+    private static func parseSeccomp(_ element: SourceElement, context: inout ParseContext) -> SeccompSettings {
+        context.checkAttributes(of: element, allowed: ["filter"])
+        var enabled = true
+        switch element.attribute("filter") {
+        case nil, "on": break
+        case "off": enabled = false
+        case let other?: context.report(element, "filter '\(other)' is not 'on' or 'off'")
         }
-        return settings
+        var lists: [String: [String]] = ["deny": [], "allow": []]
+        for child in element.children {
+            guard child.namespaceURI == namespaceURI, child.name == "deny" || child.name == "allow" else {
+                context.reportUnexpectedChild(child, in: element, allowed: ["\(prefix):deny", "\(prefix):allow"])
+                continue
+            }
+            context.checkAttributes(of: child, allowed: ["syscall"])
+            guard let name = context.required("syscall", of: child, example: "ptrace") else { continue }
+            guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+                context.report(child, "syscall '\(name)' is not a system call name")
+                continue
+            }
+            guard !(lists["deny", default: []] + lists["allow", default: []]).contains(name) else {
+                context.report(child, "syscall '\(name)' is named twice")
+                continue
+            }
+            lists[child.name, default: []].append(name)
+        }
+        if !enabled && !(lists["deny", default: []] + lists["allow", default: []]).isEmpty {
+            context.report(element, "filter='off' takes no <\(prefix):deny> or <\(prefix):allow>")
+        }
+        return SeccompSettings(enabled: enabled, deny: lists["deny", default: []], allow: lists["allow", default: []])
     }
 
     func format(into writer: inout XMLWriter) {
         guard !isEmpty else { return }
         let name = CorralSettings.prefix + ":container"
         writer.open(name, [("xmlns:" + CorralSettings.prefix, CorralSettings.namespaceURI)])
-        writer.empty(CorralSettings.prefix + ":stop",
-                     [("signal", stopSignal?.description), ("timeout", stopTimeoutSeconds.map { String($0) })])
+        if stopSignal != nil || stopTimeoutSeconds != nil {
+            writer.empty(CorralSettings.prefix + ":stop",
+                         [("signal", stopSignal?.description), ("timeout", stopTimeoutSeconds.map { String($0) })])
+        }
+        if !seccomp.isDefault {
+            let seccompName = CorralSettings.prefix + ":seccomp"
+            let attributes = [("filter", seccomp.enabled ? nil : Optional("off"))]
+            if seccomp.deny.isEmpty && seccomp.allow.isEmpty {
+                writer.empty(seccompName, attributes)
+            } else {
+                writer.open(seccompName, attributes)
+                for syscall in seccomp.deny { writer.empty(CorralSettings.prefix + ":deny", [("syscall", syscall)]) }
+                for syscall in seccomp.allow { writer.empty(CorralSettings.prefix + ":allow", [("syscall", syscall)]) }
+                writer.close(seccompName)
+            }
+        }
+        if let noNewPrivileges {
+            writer.empty(CorralSettings.prefix + ":no_new_privileges", [("state", noNewPrivileges ? "on" : "off")])
+        }
         writer.close(name)
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CCorralSys
 
 /// Everything the child needs between clone and exec, as plain values and pointers into the
 /// launch's arena. Trivial type: copying or reading it never allocates, retains or locks.
@@ -28,6 +29,14 @@ struct ChildContext {
     /// Scratch space for reading /etc/passwd and /etc/group inside the container.
     var lookupBuffer: UnsafeMutablePointer<UInt8>
     var lookupBufferSize: Int
+    /// Capabilities to drop from the bounding set, and the two 32-bit words of what init keeps.
+    var droppedCapabilities: UnsafeBufferPointer<Int32>
+    var keptCapabilities: UnsafePointer<UInt32>
+    /// Two zero words: the empty capability set.
+    var noCapabilities: UnsafePointer<UInt32>
+    var noNewPrivileges: Bool
+    /// The compiled seccomp filter, or nil for none.
+    var seccompProgram: UnsafePointer<corral_bpf_program>?
     var initDirectory: UnsafePointer<CChar>
     var initPath: UnsafePointer<CChar>
     var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
@@ -61,6 +70,8 @@ struct ChildMount {
     var attributes: UInt64
     /// The target is a file (a device node bind), not a directory.
     var targetIsFile: Bool
+    /// Skip the mount when the target does not exist, rather than create it.
+    var optional: Bool
 }
 
 /// An `fsconfig` key, with its string value or none for a flag.

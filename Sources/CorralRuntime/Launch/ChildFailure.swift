@@ -16,7 +16,8 @@ struct ChildFailure {
 enum ChildCall: Int32 {
     case waitForParent, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
         mount, symlink, loopback, pivotRoot, detachOldRoot, hostname, readUsers, unknownUser,
-        readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, console, execute
+        readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, console, capabilities,
+        noNewPrivileges, seccomp, execute
 }
 
 extension ChildFailure {
@@ -45,6 +46,9 @@ extension ChildFailure {
         case .setGroupID: return "setgid '\(launch.group ?? "0")': \(error)"
         case .setUserID: return "setuid '\(launch.user ?? "0")': \(error)"
         case .changeDirectory: return "chdir '\(launch.initDirectory)' (<initdir>): \(error)"
+        case .capabilities: return "drop capabilities (prctl PR_CAPBSET_DROP, capset): \(error)"
+        case .noNewPrivileges: return "prctl PR_SET_NO_NEW_PRIVS: \(error)"
+        case .seccomp: return "seccomp SECCOMP_SET_MODE_FILTER: \(error)"
         case .console: return "attach the console pty as init's terminal: \(error)"
         case .execute: return "execve '\(launch.initPath)' (<init>): \(error)"
         case nil: return "container setup failed: \(error)"

@@ -14,8 +14,15 @@ struct ChildMounter {
 
     func perform(_ mount: ChildMount) {
         if mount.kind == .symlink { return createSymlink(mount) }
+        var target: Int32
+        if mount.optional {
+            target = openInRoot(mount.target, flags: 0)
+            if target < 0 && errno == ENOENT { return }
+            guard target >= 0 else { fail(.resolveTarget, mount) }
+        } else {
+            target = openTarget(mount)
+        }
         let detached = detachedMount(mount)
-        let target = openTarget(mount)
         guard move_mount(detached, "", target, "", UInt32(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) == 0 else {
             fail(.mount, mount)
         }

@@ -26,10 +26,20 @@ struct ChildSetup {
         if context.stagingRoot != nil { pivot(to: root) }
         _ = close(root)
         guard sethostname(context.hostname, context.hostnameLength) == 0 else { fail(.hostname) }
+        // The privilege drop, in the order crun and containerization agree on: bounding set,
+        // groups and user, capset, ambient set, no_new_privs, seccomp — then exec.
+        dropBoundingCapabilities()
         becomeInitUser()
+        restrictCapabilities()
         guard chdir(context.initDirectory) == 0 else { fail(.changeDirectory) }
         if context.consoleDescriptor >= 0 { attachConsole() }
         resetSignals()
+        if context.noNewPrivileges {
+            guard corral_set_no_new_privileges() == 0 else { fail(.noNewPrivileges) }
+        }
+        if let program = context.seccompProgram {
+            guard corral_seccomp_set_filter(program) == 0 else { fail(.seccomp) }
+        }
         // If the monitor dies, so does the container: an unsupervised container would be
         // invisible to corrald. Set last, as a change of credentials clears it; the monitor is
         // single-threaded, so its "parent thread" is the monitor.
@@ -85,6 +95,22 @@ struct ChildSetup {
         guard fchdir(root) == 0, corral_pivot_root(".", ".") == 0 else { fail(.pivotRoot) }
         guard umount2(".", Int32(MNT_DETACH)) == 0 else { fail(.detachOldRoot) }
         guard chdir("/") == 0 else { fail(.pivotRoot) }
+    }
+
+    /// What init can never regain, even by exec of a setuid or file-capability program.
+    private func dropBoundingCapabilities() {
+        for capability in context.droppedCapabilities {
+            guard corral_drop_bounding_capability(capability) == 0 || errno == EINVAL else { fail(.capabilities) }
+        }
+    }
+
+    /// A root init keeps the plan's capabilities, effective and permitted; a non-root one keeps
+    /// none (setresuid already cleared them). No inheritable or ambient capabilities either way.
+    private func restrictCapabilities() {
+        let kept = context.keptCapabilities, none = context.noCapabilities
+        let result = getuid() == 0 ? corral_capset(kept, kept, none) : corral_capset(none, none, none)
+        guard result == 0 else { fail(.capabilities) }
+        guard corral_clear_ambient_capabilities() == 0 || errno == EINVAL else { fail(.capabilities) }
     }
 
     /// Group before user, and supplementary groups cleared: once the uid changes, the

@@ -1,4 +1,5 @@
 import CorralDomain
+import CCorralSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,10 +43,15 @@ final class LaunchPreparation {
             group: domain.os.initGroup.map { UnsafePointer(arena.string($0)) },
             lookupBuffer: arena.allocate(UInt8.self, count: LaunchPreparation.lookupBufferSize),
             lookupBufferSize: LaunchPreparation.lookupBufferSize,
+            droppedCapabilities: UnsafeBufferPointer(start: nil, count: 0),
+            keptCapabilities: UnsafePointer(arena.allocate(UInt32.self, count: 2)),
+            noCapabilities: UnsafePointer(arena.allocate(UInt32.self, count: 2)),
+            noNewPrivileges: domain.corral.noNewPrivileges ?? true, seccompProgram: nil,
             initDirectory: arena.string(initDirectory), initPath: arena.string(domain.os.initPath),
             arguments: arena.stringArray([domain.os.initPath] + domain.os.initArguments),
             environment: arena.stringArray(LaunchPreparation.environment(for: domain)))
 
+        try prepareSecurity(domain)
         if let root = plan.root, let stagingRoot {
             try HostDirectory.create(paths.stateDirectory, mode: 0o755)
             try HostDirectory.create(stagingRoot, mode: 0o755)
@@ -54,6 +60,21 @@ final class LaunchPreparation {
         var mounts: [ChildMount] = []
         for step in plan.steps { mounts.append(try childMount(for: step)) }
         context.mounts = UnsafeBufferPointer(start: arena.array(mounts), count: mounts.count)
+    }
+
+    /// Capabilities and the seccomp filter, computed with libcap and libseccomp here so the
+    /// child only makes the system calls.
+    private func prepareSecurity(_ domain: Domain) throws {
+        let capabilities = KernelCapabilities.mask(CapabilityPlan(domain.features.capabilities))
+        context.droppedCapabilities = UnsafeBufferPointer(start: arena.array(capabilities.dropped), count: capabilities.dropped.count)
+        context.keptCapabilities = UnsafePointer(arena.array(capabilities.words))
+        let profile = SeccompProfile(domain.corral.seccomp)
+        guard let denied = profile.denied else { return }
+        let bytes = try SeccompProgram.compile(profile, denied: denied)
+        let instructions = arena.array(bytes)
+        let program = arena.allocate(corral_bpf_program.self, count: 1)
+        program.pointee = corral_bpf_program(length: UInt16(bytes.count / 8), instructions: UnsafeRawPointer(instructions))
+        context.seccompProgram = UnsafePointer(program)
     }
 
     /// `container=corral` (how systemd and others detect a container), a default PATH, the
@@ -131,7 +152,8 @@ final class LaunchPreparation {
             kind: kind, step: Int32(stepDescriptions.count - 1), source: UnsafePointer(arena.string(source)),
             target: arena.string(LaunchPreparation.relative(step.target)),
             options: childOptions.isEmpty ? nil : UnsafePointer(arena.array(childOptions)), optionCount: childOptions.count,
-            attributes: LaunchPreparation.attributes(step.flags), targetIsFile: targetIsFile)
+            attributes: LaunchPreparation.attributes(step.flags), targetIsFile: targetIsFile,
+            optional: step.flags.contains(.ifPresent))
     }
 
     /// A container path relative to the root, as openat2 takes it: `/srv/www` → `srv/www`.

@@ -12,9 +12,6 @@ public enum PendingFeatures {
         if domain.vcpu != nil {
             warnings.append("<vcpu> is not enforced yet: Corral does not set cgroup limits in this version")
         }
-        if domain.features.capabilities != nil {
-            warnings.append("<capabilities> is not applied yet: the container's init keeps the launcher's capabilities")
-        }
         return warnings
     }
 }

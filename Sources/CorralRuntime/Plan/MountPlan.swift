@@ -28,7 +28,7 @@ public struct MountPlan: Sendable, Equatable {
             .sorted { (MountPlan.isBind($0.element) ? 1 : 0, $0.element.target.depth, $0.offset)
                 < (MountPlan.isBind($1.element) ? 1 : 0, $1.element.target.depth, $1.offset) }
             .map { MountPlan.step(for: $0.element, container: domain.name, paths: paths) }
-        var system = root == nil ? MountPlan.freshProc : MountPlan.systemFilesystems
+        var system = root == nil ? MountPlan.freshProc + MountPlan.procMasks : MountPlan.systemFilesystems + MountPlan.procMasks + MountPlan.sysMasks
         if let console, root != nil {
             system.append(MountStep(.hostDevice(console), at: MountPlan.path("/dev/console"), flags: [.noSetUID, .noExecute]))
         }
@@ -102,6 +102,28 @@ public struct MountPlan: Sendable, Equatable {
         }
         return steps
     }()
+
+    /// /proc files that show host secrets or act on the host, hidden under a read-only
+    /// /dev/null; directories of host hardware, under an empty read-only tmpfs; kernel tunables,
+    /// read-only (crun's and Docker's defaults). Missing ones are skipped.
+    static let procMasks: [MountStep] = {
+        let masked = ["kcore", "keys", "timer_list", "timer_stats", "sched_debug", "sysrq-trigger", "latency_stats"]
+            .map { MountStep(.hostDevice("/dev/null"), at: path("/proc/\($0)"), flags: [.readOnly, .ifPresent]) }
+        let emptied = ["acpi", "scsi"].map {
+            MountStep(.filesystem(type: "tmpfs", options: [MountOption("size", "0"), MountOption("mode", "0555")]),
+                      at: path("/proc/\($0)"), flags: MountFlags.kernelFilesystem.union([.readOnly, .ifPresent]))
+        }
+        let readOnly = ["sys", "irq", "bus", "fs", "asound"].map {
+            MountStep(.containerDirectory(path("/proc/\($0)")), at: path("/proc/\($0)"), flags: [.readOnly, .ifPresent])
+        }
+        return masked + emptied + readOnly
+    }()
+
+    /// The host's firmware tables and power capping, under an empty read-only tmpfs.
+    static let sysMasks: [MountStep] = ["/sys/firmware", "/sys/devices/virtual/powercap"].map {
+        MountStep(.filesystem(type: "tmpfs", options: [MountOption("size", "0"), MountOption("mode", "0555")]),
+                  at: path($0), flags: MountFlags.kernelFilesystem.union([.readOnly, .ifPresent]))
+    }
 
     /// `/a/b` for the literal paths above.
     private static func path(_ text: String) -> ContainerPath {

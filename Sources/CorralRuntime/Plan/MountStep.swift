@@ -91,6 +91,10 @@ public struct MountFlags: OptionSet, Sendable, Hashable {
     public static let noDevices = MountFlags(rawValue: 1 << 2)
     public static let noExecute = MountFlags(rawValue: 1 << 3)
 
+    /// Skip the step when its target does not exist (masks of /proc files some kernels lack);
+    /// without it, missing targets are created.
+    public static let ifPresent = MountFlags(rawValue: 1 << 4)
+
     /// What /proc, /sys and the like get: nothing on them is a device or a setuid program.
     public static let kernelFilesystem: MountFlags = [.noSetUID, .noDevices, .noExecute]
 }

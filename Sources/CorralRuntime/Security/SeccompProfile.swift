@@ -1,0 +1,32 @@
+import CorralDomain
+
+/// The syscalls a container's filter answers with EPERM: crun's OCI default's spirit — the
+/// kernel's, the clock's and the host's business — changed per container by
+/// `<corral:seccomp>` (deny more, allow some back, or no filter).
+public struct SeccompProfile: Sendable, Equatable {
+    /// Denied by default.
+    public static let defaultDenied: [String] = [
+        "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "open_by_handle_at",
+        "swapon", "swapoff", "acct", "keyctl", "add_key", "request_key", "userfaultfd", "perf_event_open", "bpf",
+        "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "quotactl", "quotactl_fd", "lookup_dcookie",
+        "iopl", "ioperm",
+    ]
+
+    /// Sorted names to answer with EPERM; nil when the filter is off.
+    public let denied: [String]?
+    /// Remounts may only make things read-only (a read-write remount is EPERM), and the
+    /// mount API's other ways to change a mount's flags are refused: so a container cannot
+    /// undo its read-only /proc/sys, /sys or masks by remounting them.
+    public let restrictsRemounts: Bool
+
+    public init(_ settings: SeccompSettings) {
+        guard settings.enabled else {
+            denied = nil
+            restrictsRemounts = false
+            return
+        }
+        let allowed = Set(settings.allow)
+        denied = Set(SeccompProfile.defaultDenied + settings.deny).subtracting(allowed).sorted()
+        restrictsRemounts = !allowed.contains("mount") && !allowed.contains("mount_setattr")
+    }
+}

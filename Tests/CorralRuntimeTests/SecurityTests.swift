@@ -1,0 +1,118 @@
+import CorralTestSupport
+import Foundation
+import Testing
+
+/// Hardening proven from inside real containers: what is dropped, denied, masked and
+/// read-only by default, and that the XML changes it.
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
+struct SecurityTests {
+    static let deniedSyscalls = ["kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+                                 "open_by_handle_at", "swapon", "acct", "keyctl", "userfaultfd", "perf_event_open", "bpf",
+                                 "clock_settime", "adjtimex", "iopl", "ioperm"]
+
+    /// The fields of /proc/self/status that say what init holds.
+    static let statusScript = "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status"
+
+    static func fields(_ output: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        return fields
+    }
+
+    static func bit(_ mask: String?, _ capability: Int) -> Bool {
+        guard let mask, let value = UInt64(mask, radix: 16) else { return false }
+        return value & (1 << UInt64(capability)) != 0
+    }
+
+    @Test func rootInitHoldsTheDefaultSetWithNoNewPrivilegesAndAFilter() throws {
+        try ContainerSandbox.with { sandbox in
+            let run = try sandbox.run(sandbox.domain("caps", script: Self.statusScript))
+            #expect(run.status == 0, "\(run.errors)")
+            let status = Self.fields(run.output)
+            #expect(status["NoNewPrivs"] == "1")
+            #expect(status["Seccomp"] == "2")
+            #expect(status["CapInh"] == "0000000000000000")
+            #expect(status["CapAmb"] == "0000000000000000")
+            #expect(status["CapEff"] == status["CapPrm"])
+            // sys_module 16, sys_rawio 17, sys_pacct 20, sys_time 25, mknod 27, audit_control 30,
+            // mac_override 32, mac_admin 33, syslog 34, wake_alarm 35, block_suspend 36: gone.
+            for dropped in [16, 17, 20, 25, 27, 30, 32, 33, 34, 35, 36] {
+                #expect(!Self.bit(status["CapBnd"], dropped), "capability \(dropped) in CapBnd \(status["CapBnd"] ?? "")")
+                #expect(!Self.bit(status["CapEff"], dropped))
+            }
+            // chown 0, kill 5, setuid 7, net_bind_service 10, sys_chroot 18, sys_admin 21, sys_boot 22: kept.
+            for kept in [0, 5, 7, 10, 18, 21, 22] {
+                #expect(Self.bit(status["CapBnd"], kept), "capability \(kept) missing from CapBnd \(status["CapBnd"] ?? "")")
+                #expect(Self.bit(status["CapEff"], kept))
+            }
+        }
+    }
+
+    @Test func nonRootInitHoldsNoCapabilities() throws {
+        try ContainerSandbox.with { sandbox in
+            let run = try sandbox.run(sandbox.domain("user", script: Self.statusScript, os: "<inituser>app</inituser><initgroup>app</initgroup>"))
+            let status = Self.fields(run.output)
+            for field in ["CapInh", "CapPrm", "CapEff", "CapAmb"] { #expect(status[field] == "0000000000000000", "\(field): \(run.output)") }
+        }
+    }
+
+    @Test func dangerousCallsAreDeniedFromInside() throws {
+        try ContainerSandbox.with { sandbox in
+            try sandbox.installSyscallProbe()
+            try Data(repeating: 0, count: 64).write(to: URL(fileURLWithPath: "\(sandbox.rootfs)/tmp/fake.ko"))
+            let run = try sandbox.run(sandbox.domain("escape", script: """
+                /bin/probe \(Self.deniedSyscalls.joined(separator: " ")) mknod-disk
+                insmod /tmp/fake.ko 2>&1 | sed 's/^/insmod: /' | head -1
+                mount -o remount,rw /proc/sys 2>&1 | head -1 | sed 's/^/remount: /'; touch /proc/sys/kernel/hostname 2>/dev/null && echo proc-sys-writable || echo proc-sys-read-only
+                mount -o remount,rw /sys 2>&1 | head -1 | sed 's/^/remount-sys: /'
+                echo h > /proc/sysrq-trigger 2>/dev/null && echo sysrq-written || echo sysrq-refused
+                echo "kcore-bytes=$(head -c 4096 /proc/kcore 2>/dev/null | wc -c)"
+                date -s '2001-01-01 00:00:00' 2>&1 >/dev/null | sed 's/^/clock: /'
+                ls /sys/firmware | wc -l | sed 's/^/firmware-entries=/'
+                """))
+            #expect(run.status == 0, "\(run.errors)")
+            let lines = Set(run.output.split(separator: "\n").map(String.init))
+            for name in Self.deniedSyscalls + ["mknod-disk"] {
+                #expect(lines.contains("\(name): Operation not permitted"), "\(name) in:\n\(run.output)")
+            }
+            for expected in ["proc-sys-read-only", "sysrq-refused", "kcore-bytes=0", "firmware-entries=0",
+                             "clock: date: can't set date: Operation not permitted"] {
+                #expect(lines.contains(expected), "missing '\(expected)' in:\n\(run.output)")
+            }
+            #expect(lines.contains { $0.hasPrefix("insmod: ") && $0.contains("not permitted") }, "\(run.output)")
+            #expect(lines.contains { $0.hasPrefix("remount: ") && $0.contains("denied") }, "\(run.output)")
+            #expect(lines.contains { $0.hasPrefix("remount-sys: ") && $0.contains("denied") }, "\(run.output)")
+        }
+    }
+
+    @Test func thePolicyInTheDefinitionChangesWhatTheContainerCanDo() throws {
+        try ContainerSandbox.with { sandbox in
+            try sandbox.installSyscallProbe()
+            let metadata = { (settings: String) in
+                "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'>\(settings)</c:container></metadata>"
+            }
+            // mknod back on: a device node can be made.
+            let mknod = try sandbox.run(sandbox.domain("mknod", script: "/bin/probe mknod-null",
+                                                       extra: "<features><capabilities policy='default'><mknod state='on'/></capabilities></features>"))
+            #expect(mknod.output == "mknod-null: ok\n", "\(mknod.errors)")
+            // Everything denied: an empty bounding set, and chown fails even for root.
+            let denied = try sandbox.run(sandbox.domain("deny", script: Self.statusScript + "; chown 1000 /tmp 2>/dev/null && echo chowned || echo chown-refused",
+                                                        extra: "<features><capabilities policy='deny'/></features>"))
+            #expect(Self.fields(denied.output)["CapBnd"] == "0000000000000000", "\(denied.output)")
+            #expect(denied.output.hasSuffix("chown-refused\n"))
+            // No filter and no no_new_privs, when the definition says so.
+            let open = try sandbox.run(sandbox.domain("open", script: Self.statusScript,
+                                                      extra: metadata("<c:seccomp filter='off'/><c:no_new_privileges state='off'/>")))
+            #expect(Self.fields(open.output)["Seccomp"] == "0", "\(open.output)")
+            #expect(Self.fields(open.output)["NoNewPrivs"] == "0")
+            // One more syscall denied, one default denial lifted.
+            let custom = try sandbox.run(sandbox.domain("custom", script: "hostname renamed 2>&1; /bin/probe userfaultfd",
+                                                        extra: metadata("<c:seccomp><c:deny syscall='sethostname'/><c:allow syscall='userfaultfd'/></c:seccomp>")))
+            #expect(custom.output.contains("hostname: sethostname: Operation not permitted"), "\(custom.output)")
+            #expect(!custom.output.contains("userfaultfd: Operation not permitted"), "\(custom.output)")
+        }
+    }
+}
