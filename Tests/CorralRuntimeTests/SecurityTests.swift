@@ -115,4 +115,21 @@ struct SecurityTests {
             #expect(!custom.output.contains("userfaultfd: Operation not permitted"), "\(custom.output)")
         }
     }
+
+    @Test func rootInAUserNamespaceIsNotRootOnTheHost() throws {
+        try ContainerSandbox.with { sandbox in
+            let shared = "\(sandbox.host)/shared"
+            try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+            try "host secret\n".write(toFile: "\(shared)/root-owned", atomically: true, encoding: .utf8)
+            #expect(chmod("\(shared)/root-owned", 0o644) == 0)
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/shared", withIntermediateDirectories: true)
+            let run = try sandbox.run(sandbox.domain("mapped", script: """
+                cat /proc/self/uid_map | tr -s ' '; id -u; echo changed > /shared/root-owned 2>/dev/null && echo wrote || echo refused
+                """, devices: "<filesystem type='mount'><source dir='\(shared)'/><target dir='/shared'/></filesystem>",
+                extra: "<idmap><uid start='0' target='100000' count='65536'/><gid start='0' target='100000' count='65536'/></idmap>"))
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output == " 0 100000 65536\n0\nrefused\n")
+            #expect(try String(contentsOfFile: "\(shared)/root-owned", encoding: .utf8) == "host secret\n")
+        }
+    }
 }
