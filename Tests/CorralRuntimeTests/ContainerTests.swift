@@ -93,4 +93,21 @@ struct ContainerTests {
             #expect(killed.status == 137)
         }
     }
+
+    @Test func initStartsWithDefaultSignalsWhateverTheCallerIgnored() throws {
+        try ContainerSandbox.with { sandbox in
+            let file = "\(sandbox.directory)/signals.xml"
+            // grep itself is init: a shell as PID 1 ignores some signals of its own accord.
+            let definition = sandbox.domain("signals", script: "")
+                .replacingOccurrences(of: "<init>/bin/sh</init>", with: "<init>/bin/grep</init>")
+                .replacingOccurrences(of: "<initarg>-c</initarg>", with: "<initarg>-E</initarg><initarg>^(SigBlk|SigIgn):</initarg>")
+                .replacingOccurrences(of: "<initarg></initarg>", with: "<initarg>/proc/self/status</initarg>")
+            try definition.write(toFile: file, atomically: true, encoding: .utf8)
+            // The caller ignores SIGPIPE and SIGHUP, as nohup and many shells do.
+            let run = try ContainerSandbox.run("/bin/sh", ["-c", "trap '' PIPE HUP; exec \(ContainerSandbox.corralctl) run \(file) --state-dir \(sandbox.state)"],
+                                               in: sandbox.directory)
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
+        }
+    }
 }

@@ -112,6 +112,29 @@ static inline int corral_seccomp_set_filter(const struct corral_bpf_program *pro
     return (int)syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0U, program);
 }
 
+/// rt_sigaction(2) as the kernel sees it: Glibc's sigaction refuses signals 32 and 33, which
+/// it reserves for its threads, yet an ignored 32 or 33 inherited from a caller survives exec
+/// like any other. struct kernel_sigaction on x86_64: handler, flags, restorer, mask.
+struct corral_kernel_sigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    unsigned long mask;
+};
+
+/// Sets `signal` to SIG_DFL.
+static inline int corral_reset_signal(int signal) {
+    struct corral_kernel_sigaction action = { 0, 0, 0, 0 };
+    return (int)syscall(SYS_rt_sigaction, signal, &action, NULL, sizeof(unsigned long));
+}
+
+/// 1 when `signal` is at SIG_DFL, 0 when ignored or handled, -1 on error.
+static inline int corral_signal_is_default(int signal) {
+    struct corral_kernel_sigaction action = { 0, 0, 0, 0 };
+    if (syscall(SYS_rt_sigaction, signal, NULL, &action, sizeof(unsigned long)) != 0) return -1;
+    return action.handler == 0;
+}
+
 /// pidfd_open(2): Glibc 2.36 declares it only with newer headers; the syscall is older (5.3).
 static inline int corral_pidfd_open(int pid, unsigned int flags) {
     return (int)syscall(SYS_pidfd_open, pid, flags);

@@ -37,6 +37,9 @@ struct ChildContext {
     var noNewPrivileges: Bool
     /// The compiled seccomp filter, or nil for none.
     var seccompProgram: UnsafePointer<corral_bpf_program>?
+    /// Signals whose disposition is not the default in the parent (ignored or handled), which
+    /// the child resets before exec: dispositions to ignore survive execve.
+    var signalsToReset: UnsafeBufferPointer<Int32>
     var initDirectory: UnsafePointer<CChar>
     var initPath: UnsafePointer<CChar>
     var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>

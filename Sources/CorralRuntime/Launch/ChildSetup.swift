@@ -142,8 +142,8 @@ struct ChildSetup {
 
     /// Blocked signals and ignored dispositions survive execve; init starts with neither.
     private func resetSignals() {
-        for signal in 1..<Int32(65) where signal != SIGKILL && signal != SIGSTOP && !(32...33).contains(signal) {
-            _ = Glibc.signal(signal, SIG_DFL)
+        for signal in context.signalsToReset {
+            _ = corral_reset_signal(signal)
         }
         var none = sigset_t()
         sigemptyset(&none)

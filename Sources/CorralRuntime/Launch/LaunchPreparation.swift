@@ -47,11 +47,14 @@ final class LaunchPreparation {
             keptCapabilities: UnsafePointer(arena.allocate(UInt32.self, count: 2)),
             noCapabilities: UnsafePointer(arena.allocate(UInt32.self, count: 2)),
             noNewPrivileges: domain.corral.noNewPrivileges ?? true, seccompProgram: nil,
+            signalsToReset: UnsafeBufferPointer(start: nil, count: 0),
             initDirectory: arena.string(initDirectory), initPath: arena.string(domain.os.initPath),
             arguments: arena.stringArray([domain.os.initPath] + domain.os.initArguments),
             environment: arena.stringArray(LaunchPreparation.environment(for: domain)))
 
-        try prepareSecurity(domain)
+        try prepareSecurity(domain, cache: paths.stateDirectory)
+        let signals = LaunchPreparation.signalsNotAtDefault()
+        context.signalsToReset = UnsafeBufferPointer(start: arena.array(signals), count: signals.count)
         if let root = plan.root, let stagingRoot {
             try HostDirectory.create(paths.stateDirectory, mode: 0o755)
             try HostDirectory.create(stagingRoot, mode: 0o755)
@@ -64,17 +67,23 @@ final class LaunchPreparation {
 
     /// Capabilities and the seccomp filter, computed with libcap and libseccomp here so the
     /// child only makes the system calls.
-    private func prepareSecurity(_ domain: Domain) throws {
+    private func prepareSecurity(_ domain: Domain, cache: String) throws {
         let capabilities = KernelCapabilities.mask(CapabilityPlan(domain.features.capabilities))
         context.droppedCapabilities = UnsafeBufferPointer(start: arena.array(capabilities.dropped), count: capabilities.dropped.count)
         context.keptCapabilities = UnsafePointer(arena.array(capabilities.words))
         let profile = SeccompProfile(domain.corral.seccomp)
         guard let denied = profile.denied else { return }
-        let bytes = try SeccompProgram.compile(profile, denied: denied)
+        try HostDirectory.create(cache, mode: 0o755, parents: true)
+        let bytes = try SeccompProgram.program(profile, denied: denied, cache: cache)
         let instructions = arena.array(bytes)
         let program = arena.allocate(corral_bpf_program.self, count: 1)
         program.pointee = corral_bpf_program(length: UInt16(bytes.count / 8), instructions: UnsafeRawPointer(instructions))
         context.seccompProgram = UnsafePointer(program)
+    }
+
+    /// Signals this process ignores or handles (the caller's SIG_IGN for SIGPIPE, say).
+    static func signalsNotAtDefault() -> [Int32] {
+        (1..<Int32(65)).filter { $0 != SIGKILL && $0 != SIGSTOP && corral_signal_is_default($0) == 0 }
     }
 
     /// `container=corral` (how systemd and others detect a container), a default PATH, the

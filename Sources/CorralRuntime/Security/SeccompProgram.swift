@@ -13,7 +13,38 @@ enum SeccompProgram {
     static let notImplemented = UInt32(0x0005_0000) | UInt32(ENOSYS)  // SCMP_ACT_ERRNO(ENOSYS)
     static let allow = UInt32(0x7fff_0000)  // SCMP_ACT_ALLOW
 
-    /// The BPF instructions (8 bytes each) for `profile`; `file` names the definition in errors.
+    /// The compiled filter for `denied`, from `cache` when an earlier launch compiled the same
+    /// one (STATE_DIR is a tmpfs: the cache is as old as the boot, so as the kernel and
+    /// libseccomp). Compiling costs more than the rest of a container's setup.
+    static func program(_ profile: SeccompProfile, denied: [String], cache: String) throws -> [UInt8] {
+        var key = UInt64(14_695_981_039_346_656_037)  // FNV-1a over what shapes the program
+        for byte in (denied.joined(separator: ",") + "|\(profile.restrictsRemounts)|\(seccomp_version()?.pointee.minor ?? 0)").utf8 {
+            key = (key ^ UInt64(byte)) &* 1_099_511_628_211
+        }
+        let path = "\(cache)/seccomp-\(String(key, radix: 16)).bpf"
+        if let cached = SeccompProgram.cached(path), !cached.isEmpty, cached.count % 8 == 0 { return cached }
+        let program = try compile(profile, denied: denied)
+        // A failed cache write only costs the next launch a compile.
+        let descriptor = open(path + ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if descriptor >= 0 {
+            let written = program.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            close(descriptor)
+            if written == program.count { rename(path + ".tmp", path) } else { unlink(path + ".tmp") }
+        }
+        return program
+    }
+
+    private static func cached(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: 65536)
+        let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0, count < bytes.count else { return nil }
+        return Array(bytes[0..<count])
+    }
+
+    /// The BPF instructions (8 bytes each) for `profile`.
     static func compile(_ profile: SeccompProfile, denied: [String]) throws -> [UInt8] {
         guard let filter = seccomp_init(allow) else { throw RuntimeError("seccomp_init: cannot create a filter") }
         defer { seccomp_release(filter) }
@@ -51,7 +82,7 @@ enum SeccompProgram {
         var program: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(pipeEnds[0], $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(pipeEnds[0], $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { throw SystemCallError.last("read", "the exported seccomp filter") }
             if count == 0 { break }
