@@ -57,6 +57,9 @@ struct ChildMount {
         case filesystem
         /// `symlinkat` in the target's parent directory.
         case symlink
+        /// `mknodat` of a character device in the target's parent directory: cheaper than a
+        /// bind mount (no mount to make or tear down), where the container may make nodes.
+        case deviceNode
     }
 
     var kind: Kind
@@ -75,6 +78,9 @@ struct ChildMount {
     var targetIsFile: Bool
     /// Skip the mount when the target does not exist, rather than create it.
     var optional: Bool
+    /// deviceNode: the device number and permission bits to create it with.
+    var device: UInt64 = 0
+    var mode: UInt32 = 0
 }
 
 /// An `fsconfig` key, with its string value or none for a flag.

@@ -14,6 +14,7 @@ struct ChildMounter {
 
     func perform(_ mount: ChildMount) {
         if mount.kind == .symlink { return createSymlink(mount) }
+        if mount.kind == .deviceNode { return createDeviceNode(mount) }
         var target: Int32
         if mount.optional {
             target = openInRoot(mount.target, flags: 0)
@@ -66,9 +67,17 @@ struct ChildMounter {
             guard detached >= 0 else { fail(.mount, mount) }
             _ = close(context)
             return detached
-        case .symlink:
+        case .symlink, .deviceNode:
             fail(.mount, mount)
         }
+    }
+
+    private func createDeviceNode(_ mount: ChildMount) {
+        let (parent, name) = openParent(mount)
+        guard mknodat(parent, name, mode_t(S_IFCHR) | mode_t(mount.mode), dev_t(mount.device)) == 0 || errno == EEXIST else {
+            fail(.mount, mount)
+        }
+        _ = close(parent)
     }
 
     private func createSymlink(_ mount: ChildMount) {

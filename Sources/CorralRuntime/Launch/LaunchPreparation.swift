@@ -81,6 +81,14 @@ final class LaunchPreparation {
         context.seccompProgram = UnsafePointer(program)
     }
 
+    /// The device number and permissions of a host character device outside /dev/pts.
+    static func characterDevice(_ path: String) -> (number: UInt64, mode: UInt32)? {
+        guard !path.hasPrefix("/dev/pts/") else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFCHR else { return nil }
+        return (UInt64(status.st_rdev), UInt32(status.st_mode & 0o7777))
+    }
+
     /// Signals this process ignores or handles (the caller's SIG_IGN for SIGPIPE, say).
     static func signalsNotAtDefault() -> [Int32] {
         (1..<Int32(65)).filter { $0 != SIGKILL && $0 != SIGSTOP && corral_signal_is_default($0) == 0 }
@@ -110,14 +118,24 @@ final class LaunchPreparation {
         let source: String
         var options: [MountOption] = []
         var targetIsFile = false
+        var device: (number: UInt64, mode: UInt32)? = nil
         switch step.source {
         case .hostDirectory(let directory):
             kind = .bindHost
             source = directory
-        case .hostDevice(let device):
-            kind = .bindHost
-            source = device
+        case .hostDevice(let path):
+            source = path
             targetIsFile = true
+            // Outside a user namespace the child may mknod: a node instead of a bind mount for
+            // the standard character devices (not for the console pty, which belongs to one
+            // devpts instance, nor for masks, which must be read-only mounts).
+            if !context.inUserNamespace, step.target.components.first == "dev", !step.flags.contains(.readOnly),
+               let node = LaunchPreparation.characterDevice(path) {
+                kind = .deviceNode
+                device = node
+            } else {
+                kind = .bindHost
+            }
         case .containerDirectory(let directory):
             kind = .bindContainer
             source = LaunchPreparation.relative(directory)
@@ -162,7 +180,7 @@ final class LaunchPreparation {
             target: arena.string(LaunchPreparation.relative(step.target)),
             options: childOptions.isEmpty ? nil : UnsafePointer(arena.array(childOptions)), optionCount: childOptions.count,
             attributes: LaunchPreparation.attributes(step.flags), targetIsFile: targetIsFile,
-            optional: step.flags.contains(.ifPresent))
+            optional: step.flags.contains(.ifPresent), device: device?.number ?? 0, mode: device?.mode ?? 0)
     }
 
     /// A container path relative to the root, as openat2 takes it: `/srv/www` → `srv/www`.
