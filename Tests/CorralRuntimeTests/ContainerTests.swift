@@ -35,12 +35,13 @@ struct ContainerTests {
                 grep -E ' /(proc|sys|dev|dev/pts|dev/shm|dev/mqueue) ' /proc/mounts | cut -d' ' -f2-4
                 echo x > /sys/kernel/x 2>/dev/null || echo sys-read-only
                 readlink /dev/ptmx; echo z > /dev/null && echo null-works; head -c 4 /dev/zero | wc -c
+                ls -l /dev/null /dev/zero /dev/tty | cut -c1-10 | tr '\\n' ' '; echo
                 """))
             #expect(run.status == 0, "\(run.errors)")
             for expected in ["/proc proc rw,nosuid,nodev,noexec,relatime", "/sys sysfs ro,nosuid,nodev,noexec,relatime",
                              "/dev tmpfs rw,nosuid,noexec,relatime,size=64k,mode=755", "/dev/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666",
                              "/dev/shm tmpfs rw,nosuid,nodev,relatime", "/dev/mqueue mqueue rw,nosuid,nodev,noexec,relatime",
-                             "sys-read-only", "pts/ptmx", "null-works", "4"] {
+                             "sys-read-only", "pts/ptmx", "null-works", "4", "crw-rw-rw- crw-rw-rw- crw-rw-rw- "] {
                 #expect(run.output.contains(expected), "missing '\(expected)' in:\n\(run.output)")
             }
         }

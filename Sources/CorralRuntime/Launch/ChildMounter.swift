@@ -77,6 +77,8 @@ struct ChildMounter {
         guard mknodat(parent, name, mode_t(S_IFCHR) | mode_t(mount.mode), dev_t(mount.device)) == 0 || errno == EEXIST else {
             fail(.mount, mount)
         }
+        // The umask trimmed the mode; /dev/null must stay writable for everyone.
+        guard fchmodat(parent, name, mode_t(mount.mode), 0) == 0 else { fail(.mount, mount) }
         _ = close(parent)
     }
 
