@@ -26,6 +26,12 @@ public struct ContainerPath: Sendable, Hashable, Comparable, CustomStringConvert
         self.components = components
     }
 
+    /// `/a/b/c` from its components, for paths written in code (`.literal("dev", "pts")`):
+    /// no parsing on the start path.
+    public static func literal(_ components: Substring...) -> ContainerPath {
+        ContainerPath(validatedComponents: components)
+    }
+
     /// This path with `name` below it; for paths built in code (`.root.appending("dev")`).
     public func appending(_ name: String) -> ContainerPath {
         precondition(!name.isEmpty && name != "." && name != ".." && !name.contains("/"), "not one path component: \(name)")

@@ -30,7 +30,7 @@ public struct MountPlan: Sendable, Equatable {
             .map { MountPlan.step(for: $0.element, container: domain.name, paths: paths) }
         var system = root == nil ? MountPlan.freshProc + MountPlan.procMasks : MountPlan.systemFilesystems + MountPlan.procMasks + MountPlan.sysMasks
         if let console, root != nil {
-            system.append(MountStep(.hostDevice(console), at: MountPlan.path("/dev/console"), flags: [.noSetUID, .noExecute]))
+            system.append(MountStep(.hostDevice(console), at: ContainerPath.literal("dev", "console"), flags: [.noSetUID, .noExecute]))
         }
         self.init(root: root, steps: others + system)
     }
@@ -77,28 +77,28 @@ public struct MountPlan: Sendable, Equatable {
     }
 
     /// With the host's root kept, only /proc is replaced, so it shows the container's PIDs.
-    static let freshProc = [MountStep(.filesystem(type: "proc", options: []), at: path("/proc"), flags: .kernelFilesystem)]
+    static let freshProc = [MountStep(.filesystem(type: "proc", options: []), at: ContainerPath.literal("proc"), flags: .kernelFilesystem)]
 
     /// /proc, a read-only /sys, and a /dev holding only the standard nodes (DESIGN.md §2).
     static let systemFilesystems: [MountStep] = {
         var steps = [
-            MountStep(.filesystem(type: "proc", options: []), at: path("/proc"), flags: .kernelFilesystem),
-            MountStep(.filesystem(type: "sysfs", options: []), at: path("/sys"), flags: MountFlags.kernelFilesystem.union(.readOnly)),
+            MountStep(.filesystem(type: "proc", options: []), at: ContainerPath.literal("proc"), flags: .kernelFilesystem),
+            MountStep(.filesystem(type: "sysfs", options: []), at: ContainerPath.literal("sys"), flags: MountFlags.kernelFilesystem.union(.readOnly)),
             MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "0755"), MountOption("size", "64k")]),
-                      at: path("/dev"), flags: [.noSetUID, .noExecute]),
+                      at: ContainerPath.literal("dev"), flags: [.noSetUID, .noExecute]),
             MountStep(.filesystem(type: "devpts", options: [MountOption("newinstance"), MountOption("ptmxmode", "0666"),
                                                             MountOption("mode", "0620"), MountOption("gid", "5")]),
-                      at: path("/dev/pts"), flags: [.noSetUID, .noExecute]),
-            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "1777")]), at: path("/dev/shm"),
+                      at: ContainerPath.literal("dev", "pts"), flags: [.noSetUID, .noExecute]),
+            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "1777")]), at: ContainerPath.literal("dev", "shm"),
                       flags: [.noSetUID, .noDevices]),
-            MountStep(.filesystem(type: "mqueue", options: []), at: path("/dev/mqueue"), flags: .kernelFilesystem),
+            MountStep(.filesystem(type: "mqueue", options: []), at: ContainerPath.literal("dev", "mqueue"), flags: .kernelFilesystem),
         ]
         for device in ["null", "zero", "full", "random", "urandom", "tty"] {
-            steps.append(MountStep(.hostDevice("/dev/\(device)"), at: path("/dev/\(device)"), flags: [.noSetUID, .noExecute]))
+            steps.append(MountStep(.hostDevice("/dev/\(device)"), at: ContainerPath.literal("dev", Substring(device)), flags: [.noSetUID, .noExecute]))
         }
         for (link, destination) in [("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                                     ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-            steps.append(MountStep(.symlink(to: destination), at: path("/dev/\(link)")))
+            steps.append(MountStep(.symlink(to: destination), at: ContainerPath.literal("dev", Substring(link))))
         }
         return steps
     }()
@@ -108,25 +108,20 @@ public struct MountPlan: Sendable, Equatable {
     /// read-only (crun's and Docker's defaults). Missing ones are skipped.
     static let procMasks: [MountStep] = {
         let masked = ["kcore", "keys", "timer_list", "timer_stats", "sched_debug", "sysrq-trigger", "latency_stats"]
-            .map { MountStep(.hostDevice("/dev/null"), at: path("/proc/\($0)"), flags: [.readOnly, .ifPresent]) }
+            .map { MountStep(.hostDevice("/dev/null"), at: ContainerPath.literal("proc", Substring($0)), flags: [.readOnly, .ifPresent]) }
         let emptied = ["acpi", "scsi"].map {
             MountStep(.filesystem(type: "tmpfs", options: [MountOption("size", "0"), MountOption("mode", "0555")]),
-                      at: path("/proc/\($0)"), flags: MountFlags.kernelFilesystem.union([.readOnly, .ifPresent]))
+                      at: ContainerPath.literal("proc", Substring($0)), flags: MountFlags.kernelFilesystem.union([.readOnly, .ifPresent]))
         }
         let readOnly = ["sys", "irq", "bus", "fs", "asound"].map {
-            MountStep(.containerDirectory(path("/proc/\($0)")), at: path("/proc/\($0)"), flags: [.readOnly, .ifPresent])
+            MountStep(.containerDirectory(ContainerPath.literal("proc", Substring($0))), at: ContainerPath.literal("proc", Substring($0)), flags: [.readOnly, .ifPresent])
         }
         return masked + emptied + readOnly
     }()
 
     /// The host's firmware tables and power capping, under an empty read-only tmpfs.
-    static let sysMasks: [MountStep] = ["/sys/firmware", "/sys/devices/virtual/powercap"].map {
+    static let sysMasks: [MountStep] = [ContainerPath.literal("sys", "firmware"), .literal("sys", "devices", "virtual", "powercap")].map {
         MountStep(.filesystem(type: "tmpfs", options: [MountOption("size", "0"), MountOption("mode", "0555")]),
-                  at: path($0), flags: MountFlags.kernelFilesystem.union([.readOnly, .ifPresent]))
-    }
-
-    /// `/a/b` for the literal paths above.
-    private static func path(_ text: String) -> ContainerPath {
-        text.split(separator: "/").reduce(ContainerPath.root) { $0.appending(String($1)) }
+                  at: $0, flags: MountFlags.kernelFilesystem.union([.readOnly, .ifPresent]))
     }
 }
