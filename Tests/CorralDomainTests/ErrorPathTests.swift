@@ -154,7 +154,7 @@ import Testing
         Case(what: "stop timeout not a number", xml: domain("<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'>\n<c:stop timeout='soon'/></c:container></metadata>"),
              expected: ["test.xml:5: error: <c:stop>: timeout 'soon' is not an unsigned integer"]),
         Case(what: "unknown Corral setting", xml: domain("<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'>\n<c:turbo/></c:container></metadata>"),
-             expected: ["test.xml:5: error: <c:turbo>: not allowed in <c:container> (expected <corral:stop>, <corral:seccomp>, <corral:no_new_privileges>)"]),
+             expected: ["test.xml:5: error: <c:turbo>: not allowed in <c:container> (expected <corral:stop>, <corral:seccomp>, <corral:no_new_privileges>, <corral:pids>)"]),
         Case(what: "seccomp off with rules", xml: domain("<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'>\n<c:seccomp filter='off'><c:deny syscall='ptrace'/></c:seccomp></c:container></metadata>"),
              expected: ["test.xml:5: error: <c:seccomp>: filter='off' takes no <corral:deny> or <corral:allow>"]),
         Case(what: "seccomp syscall name", xml: domain("<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'>\n<c:seccomp><c:deny syscall='Ptrace!'/></c:seccomp></c:container></metadata>"),

@@ -25,12 +25,18 @@ extension Domain {
         if let currentMemory {
             writer.textElement("currentMemory", [("unit", "KiB")], text: String(currentMemory.kibibytes))
         }
+        preserved.write(before: "blkiotune", into: &writer)
+        blkioTune?.format(into: &writer)
+        preserved.write(before: "memtune", into: &writer)
+        memoryTune?.format(into: &writer)
         preserved.write(before: "vcpu", into: &writer)
         if let vcpu {
             writer.textElement("vcpu", [("placement", vcpu.placement.rawValue), ("cpuset", vcpu.cpuset),
                                         ("current", vcpu.current.map { String($0) })],
                                text: String(vcpu.count))
         }
+        preserved.write(before: "cputune", into: &writer)
+        cpuTune?.format(into: &writer)
         preserved.write(before: "os", into: &writer)
         os.format(into: &writer)
         preserved.write(before: "idmap", into: &writer)

@@ -10,6 +10,8 @@ public struct CorralSettings: Sendable, Hashable {
 
     /// `<corral:seccomp>`: changes to the default syscall filter.
     public var seccomp: SeccompSettings
+    /// `<corral:pids max='N'/>`: the most tasks the container may have (nil = the runtime's default).
+    public var pidsLimit: UInt32?
     /// `<corral:no_new_privileges state='off'/>` lets setuid programs in the container gain
     /// privileges (nil = the default, on).
     public var noNewPrivileges: Bool?
@@ -22,7 +24,9 @@ public struct CorralSettings: Sendable, Hashable {
         self.noNewPrivileges = noNewPrivileges
     }
 
-    public var isEmpty: Bool { stopSignal == nil && stopTimeoutSeconds == nil && seccomp.isDefault && noNewPrivileges == nil }
+    public var isEmpty: Bool {
+        stopSignal == nil && stopTimeoutSeconds == nil && seccomp.isDefault && noNewPrivileges == nil && pidsLimit == nil
+    }
 }
 
 /// `<corral:seccomp filter='on|off'>` with `<corral:deny syscall='…'/>` and

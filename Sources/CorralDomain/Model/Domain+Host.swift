@@ -23,6 +23,7 @@ extension Domain {
         for filesystem in filesystems {
             result += filesystem.preserved.filter { !Domain.isHarmless($0) }
         }
+        result += (memoryTune?.preserved ?? []) + (cpuTune?.preserved ?? []) + (blkioTune?.preserved ?? [])
         return result
     }
 

@@ -15,6 +15,10 @@ public struct Domain: Sendable, Equatable {
     public var currentMemory: MemoryAmount?
     /// `<vcpu>`.
     public var vcpu: VirtualCPUs?
+    /// `<memtune>`, `<cputune>`, `<blkiotune>`: resource limits, applied through cgroups.
+    public var memoryTune: MemoryTune?
+    public var cpuTune: CPUTune?
+    public var blkioTune: BlkioTune?
     /// `<os>`: what to exec as the container's init and how.
     public var os: OperatingSystem
     /// `<idmap>`: present means the container runs in a user namespace.
@@ -51,6 +55,9 @@ public struct Domain: Sendable, Equatable {
         self.memory = memory
         self.currentMemory = currentMemory
         self.vcpu = vcpu
+        self.memoryTune = nil
+        self.cpuTune = nil
+        self.blkioTune = nil
         self.os = os
         self.idmap = idmap
         self.features = features

@@ -9,7 +9,7 @@ extension CorralSettings {
         var settings = CorralSettings()
         var seen: Set<String> = []
         for child in element.children {
-            let children = ["stop", "seccomp", "no_new_privileges"]
+            let children = ["stop", "seccomp", "no_new_privileges", "pids"]
             guard child.namespaceURI == namespaceURI, children.contains(child.name) else {
                 context.reportUnexpectedChild(child, in: element, allowed: children.map { "\(prefix):\($0)" })
                 continue
@@ -18,6 +18,11 @@ extension CorralSettings {
             switch child.name {
             case "seccomp": settings.seccomp = parseSeccomp(child, context: &context)
             case "no_new_privileges": settings.noNewPrivileges = parseState(child, context: &context)
+            case "pids":
+                context.checkAttributes(of: child, allowed: ["max"])
+                if let max = context.required("max", of: child, example: "512") {
+                    settings.pidsLimit = context.unsigned(max, of: child, named: "max", as: UInt32.self, minimum: 1)
+                }
             default: parseStop(child, into: &settings, context: &context)
             }
         }
@@ -104,6 +109,7 @@ extension CorralSettings {
         if let noNewPrivileges {
             writer.empty(CorralSettings.prefix + ":no_new_privileges", [("state", noNewPrivileges ? "on" : "off")])
         }
+        if let pidsLimit { writer.empty(CorralSettings.prefix + ":pids", [("max", String(pidsLimit))]) }
         writer.close(name)
     }
 }

@@ -38,7 +38,7 @@ public enum DomainParser {
 
     private static let singletons: Set<String> = [
         "name", "uuid", "memory", "currentMemory", "vcpu", "os", "idmap", "features", "on_poweroff",
-        "on_reboot", "on_crash", "devices", "metadata",
+        "on_reboot", "on_crash", "devices", "metadata", "memtune", "cputune", "blkiotune",
     ]
 
     private static func parseDomain(_ root: SourceElement, context: inout ParseContext) -> Domain? {
@@ -81,6 +81,12 @@ public enum DomainParser {
                 domain.currentMemory = parseMemory(child, context: &context)
             case "vcpu":
                 domain.vcpu = parseVCPU(child, context: &context)
+            case "memtune":
+                domain.memoryTune = MemoryTune.parse(child, context: &context, rootDeclarations: declarations)
+            case "cputune":
+                domain.cpuTune = CPUTune.parse(child, context: &context, rootDeclarations: declarations)
+            case "blkiotune":
+                domain.blkioTune = BlkioTune.parse(child, context: &context, rootDeclarations: declarations)
             case "os":
                 sawOS = true
                 os = OperatingSystem.parse(child, context: &context)
