@@ -135,6 +135,11 @@ static inline int corral_signal_is_default(int signal) {
     return action.handler == 0;
 }
 
+/// unshare(2): Glibc declares it only with _GNU_SOURCE.
+static inline int corral_unshare(unsigned long flags) {
+    return (int)syscall(SYS_unshare, flags);
+}
+
 /// pidfd_open(2): Glibc 2.36 declares it only with newer headers; the syscall is older (5.3).
 static inline int corral_pidfd_open(int pid, unsigned int flags) {
     return (int)syscall(SYS_pidfd_open, pid, flags);

@@ -8,6 +8,9 @@ import CCorralSys
 struct ChildContext {
     /// Read end of the parent's "go" pipe: the child waits until its uid/gid maps are written.
     var goDescriptor: Int32
+    /// The pipes' ends that belong to the parent, which the child closes first: a child holding
+    /// the go pipe's write end would wait forever if the parent gave up before releasing it.
+    var parentDescriptors: (Int32, Int32)
     /// Write end of the CLOEXEC error pipe: a `ChildFailure` record, or EOF when exec succeeds.
     var errorDescriptor: Int32
     /// The child runs in a new user namespace: once the parent wrote the maps, it becomes the

@@ -14,7 +14,7 @@ struct ChildFailure {
 
 /// What the child was doing when it failed.
 enum ChildCall: Int32 {
-    case waitForParent, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
+    case waitForParent, cgroupNamespace, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
         mount, symlink, loopback, pivotRoot, detachOldRoot, hostname, readUsers, unknownUser,
         readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, console, capabilities,
         noNewPrivileges, seccomp, execute
@@ -27,6 +27,7 @@ extension ChildFailure {
         let stepName = step >= 0 && Int(step) < steps.count ? steps[Int(step)] : "container setup"
         switch ChildCall(rawValue: call) {
         case .waitForParent: return "waiting for the parent to finish setup: \(error)"
+        case .cgroupNamespace: return "unshare CLONE_NEWCGROUP: \(error)"
         case .makePrivate: return "mount '/' (make recursively private): \(error)"
         case .mountRoot: return "\(stepName): \(error)"
         case .openRoot: return "open '\(launch.stagingRoot ?? "/")': \(error)"

@@ -11,11 +11,16 @@ struct ChildSetup {
     let context: ChildContext
 
     func run() -> Never {
+        _ = close(context.parentDescriptors.0)
+        _ = close(context.parentDescriptors.1)
         waitForParent()
         if context.inUserNamespace {
             guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
             guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
         }
+        // Now that the parent placed us in the container's cgroups, they become the root of
+        // our cgroup namespace (and of the cgroup2 mounted at /sys/fs/cgroup inside).
+        guard corral_unshare(UInt(CLONE_NEWCGROUP)) == 0 else { fail(.cgroupNamespace) }
         // Nothing mounted from here on may propagate back to the host.
         guard mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil) == 0 else { fail(.makePrivate) }
         let root = mountRoot()

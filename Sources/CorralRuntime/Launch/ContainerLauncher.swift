@@ -12,16 +12,28 @@ public final class LaunchedContainer {
     public let pidDescriptor: OwnedDescriptor
     /// The host directory the root was mounted on, removed when the container is gone.
     public let stagingRoot: String?
+    /// The container's cgroup, if the host has cgroups.
+    public let cgroup: ContainerCgroup?
 
-    init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?) {
+    init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?, cgroup: ContainerCgroup?) {
         self.pid = pid
         self.pidDescriptor = pidDescriptor
         self.stagingRoot = stagingRoot
+        self.cgroup = cgroup
     }
 
-    /// Removes what the launch left on the host; call after init has been reaped.
+    /// Removes what the launch left on the host; call after init has been reaped. Anything
+    /// still in the cgroup is killed first.
     public func cleanUp() {
+        cgroup?.killAll()
+        cgroup?.remove()
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
+    }
+
+    /// SIGKILL to every process of the container at once (its cgroup), not only init.
+    public func killAll() {
+        send(SIGKILL)
+        cgroup?.killAll()
     }
 
     /// Sends `signal` to init through its pidfd; ESRCH only means it is already gone, which
@@ -44,7 +56,12 @@ public final class LaunchedContainer {
 /// Starts a container's init in new namespaces, its filesystem tree built from the domain.
 public enum ContainerLauncher {
     /// Namespaces every container gets; a user namespace is added when <idmap> is present.
-    static let namespaces = UInt64(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
+    /// The cgroup namespace is not among them: the child unshares it once the parent has placed
+    /// it in its cgroups, so the namespace's root is the container's own cgroup everywhere.
+    static let namespaces = UInt64(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+
+    /// The host's cgroup layout, detected once per process.
+    static let cgroupLayout = CgroupLayout.detect()
 
     /// Launches `domain`; `file` names the definition in errors. Throws with the step that
     /// failed; nothing is left behind then (mounts died with the child's namespace, loop
@@ -60,17 +77,29 @@ public enum ContainerLauncher {
         let preparation: LaunchPreparation
         do {
             preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths, console: console,
-                                                goDescriptor: go.reading.rawValue, errorDescriptor: errors.writing.rawValue)
+                                                goDescriptor: go.reading.rawValue, errorDescriptor: errors.writing.rawValue,
+                                                parentDescriptors: (go.writing.rawValue, errors.reading.rawValue))
         } catch {
             if plan.root != nil { HostDirectory.remove(paths.stagingRoot(for: domain.name)) }
             throw error
         }
         defer { preparation.releaseLoopDevices() }
+        let cgroup: ContainerCgroup?
+        do {
+            cgroup = try makeCgroup(domain, paths: paths)
+        } catch {
+            preparation.stagingRoot.map(HostDirectory.remove)
+            throw error
+        }
 
         var pidDescriptor: Int32 = -1
         var arguments = clone_args()
         arguments.flags = namespaces | UInt64(CLONE_PIDFD) | (domain.idmap != nil ? UInt64(CLONE_NEWUSER) : 0)
         arguments.exit_signal = UInt64(SIGCHLD)
+        if let descriptor = cgroup?.unifiedDescriptor, descriptor >= 0 {
+            arguments.flags |= UInt64(CLONE_INTO_CGROUP)
+            arguments.cgroup = UInt64(descriptor)
+        }
         let pid = withUnsafeMutablePointer(to: &pidDescriptor) { pointer in
             arguments.pidfd = UInt64(UInt(bitPattern: pointer))
             return corral_clone3(&arguments)
@@ -79,14 +108,17 @@ public enum ContainerLauncher {
             ChildSetup(context: preparation.context).run()
         }
         guard pid > 0 else {
+            let error = SystemCallError.last("clone3", detail: "new namespaces")
             preparation.stagingRoot.map(HostDirectory.remove)
-            throw SystemCallError.last("clone3", detail: "new namespaces")
+            cgroup?.remove()
+            throw error
         }
         let container = LaunchedContainer(pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
-                                          stagingRoot: preparation.stagingRoot)
+                                          stagingRoot: preparation.stagingRoot, cgroup: cgroup)
         go.reading.close()
         errors.writing.close()
         do {
+            try cgroup?.place(container.pid)
             if let idmap = domain.idmap { try IDMapWriter.write(idmap, for: container.pid) }
             try release(go.writing)
             if let failure = try readFailure(errors.reading) {
@@ -103,6 +135,21 @@ public enum ContainerLauncher {
             throw error
         }
         return container
+    }
+
+    /// The container's cgroup on this host. Without cgroups on the host, a definition that asks
+    /// for limits cannot be honoured and is refused; others run without one.
+    static func makeCgroup(_ domain: Domain, paths: RuntimePaths) throws -> ContainerCgroup? {
+        guard let layout = cgroupLayout else {
+            if domain.memory != nil || domain.memoryTune != nil || domain.cpuTune != nil || domain.blkioTune != nil {
+                throw RuntimeError("<memory>/<memtune>/<cputune>/<blkiotune>: this host has no cgroups mounted; Corral cannot honour them")
+            }
+            return nil
+        }
+        let owner = domain.idmap.map { idmap in
+            (uid: idmap.users.first { $0.start == 0 }?.target ?? 0, gid: idmap.groups.first { $0.start == 0 }?.target ?? 0)
+        }
+        return try ContainerCgroup(domain: domain, layout: layout, parent: paths.cgroupParent, owner: owner)
     }
 
     /// Elements the definition keeps but Corral cannot provide yet: starting without them would

@@ -20,7 +20,7 @@ final class LaunchPreparation {
     static let lookupBufferSize = 256 * 1024
 
     init(domain: Domain, plan: MountPlan, paths: RuntimePaths, console: ConsolePTY?, goDescriptor: Int32,
-         errorDescriptor: Int32) throws {
+         errorDescriptor: Int32, parentDescriptors: (Int32, Int32)) throws {
         stagingRoot = plan.root == nil ? nil : paths.stagingRoot(for: domain.name)
         let initDirectory = domain.os.initDirectory ?? "/"
         description = ChildLaunchDescription(
@@ -34,7 +34,8 @@ final class LaunchPreparation {
         }
         loopback.pointee.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
         context = ChildContext(
-            goDescriptor: goDescriptor, errorDescriptor: errorDescriptor, inUserNamespace: domain.idmap != nil,
+            goDescriptor: goDescriptor, parentDescriptors: parentDescriptors, errorDescriptor: errorDescriptor,
+            inUserNamespace: domain.idmap != nil,
             consoleDescriptor: console?.slave.rawValue ?? -1,
             stagingRoot: stagingRoot.map { UnsafePointer(arena.string($0)) }, rootMount: nil,
             mounts: UnsafeBufferPointer(start: nil, count: 0),

@@ -6,11 +6,9 @@ import CorralDomain
 public enum PendingFeatures {
     public static func warnings(for domain: Domain) -> [String] {
         var warnings: [String] = []
-        if domain.memory != nil || domain.currentMemory != nil {
-            warnings.append("<memory> is not enforced yet: Corral does not set cgroup limits in this version")
-        }
-        if domain.vcpu != nil {
-            warnings.append("<vcpu> is not enforced yet: Corral does not set cgroup limits in this version")
+        if let vcpu = domain.vcpu, vcpu.cpuset == nil {
+            // As under libvirt-lxc: the count alone sets no limit; <cputune> and cpuset do.
+            warnings.append("<vcpu> \(vcpu.count) limits nothing by itself (as with libvirt-lxc); use <cputune><quota> or <vcpu cpuset>")
         }
         return warnings
     }

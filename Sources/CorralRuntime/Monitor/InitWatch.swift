@@ -49,11 +49,11 @@ public struct InitWatch {
                     container.send(stopSignal)
                     killDeadline = MonotonicClock.milliseconds() + stopTimeoutMilliseconds
                 } else {
-                    container.send(SIGKILL)
+                    container.killAll()
                 }
             } else if let deadline = killDeadline, MonotonicClock.milliseconds() >= deadline {
                 onStop(.killedAfterTimeout)
-                container.send(SIGKILL)
+                container.killAll()
                 killDeadline = Int64.max
             }
         }

@@ -9,12 +9,16 @@ public struct RuntimePaths: Sendable, Equatable {
     /// Runtime state; holds each running container's staging root directory.
     public var stateDirectory: String
 
+    /// Each container's cgroup is PARENT/NAME below the root of every hierarchy.
+    public var cgroupParent: String
+
     public init(templateDirectory: String = "/var/lib/corral/templates",
                 overlayDirectory: String = "/var/lib/corral/overlays",
-                stateDirectory: String = "/run/corral") {
+                stateDirectory: String = "/run/corral", cgroupParent: String = "corral") {
         self.templateDirectory = templateDirectory
         self.overlayDirectory = overlayDirectory
         self.stateDirectory = stateDirectory
+        self.cgroupParent = cgroupParent
     }
 
     /// The directory the container's root is mounted on before pivot_root. It exists on the

@@ -1,0 +1,151 @@
+import CorralDomain
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One container's cgroup on this host, created before init exists and removed after it is
+/// gone: limits written, init placed in it before it runs, the whole group killed on stop so
+/// nothing escapes.
+public final class ContainerCgroup {
+    public let plan: CgroupPlan
+    public let layout: CgroupLayout
+    /// The path below each hierarchy's root (`corral/web`), as records and `corralctl status` name it.
+    public let relativePath: String
+    /// An open descriptor of the cgroup2 directory, for clone3's CLONE_INTO_CGROUP.
+    public private(set) var unifiedDescriptor: Int32 = -1
+
+    /// Creates the cgroup and writes its limits; a limit the host cannot honour is an error that
+    /// names the element, and nothing is left behind then.
+    public init(domain: Domain, layout: CgroupLayout, parent: String, owner: (uid: UInt32, gid: UInt32)? = nil) throws {
+        self.layout = layout
+        relativePath = CgroupPlan.relativePath(parent: parent, name: domain.name)
+        var available: Set<String> = []
+        if case .unified(let root) = layout {
+            available = Set((CgroupLayout.readText("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+        }
+        plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available)
+        do {
+            try create()
+            if let owner { try hand(to: owner) }
+            if let directory = plan.unifiedDirectory {
+                unifiedDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                guard unifiedDescriptor >= 0 else { throw SystemCallError.last("open", directory) }
+            }
+        } catch {
+            remove()
+            throw error
+        }
+    }
+
+    private func create() throws {
+        for delegation in plan.delegations { try write(delegation, toleratingBusy: true) }
+        for directory in plan.directories {
+            guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", directory, detail: "cgroup") }
+        }
+        for write in plan.writes {
+            if write.value == "@parent" {
+                let parentFile = String(write.path[..<(write.path.lastIndex(of: "/") ?? write.path.endIndex)])
+                let parent = String(parentFile[..<(parentFile.lastIndex(of: "/") ?? parentFile.endIndex)])
+                let file = String(write.path[write.path.index(after: write.path.lastIndex(of: "/") ?? write.path.startIndex)...])
+                let inherited = (CgroupLayout.readText("\(parent)/\(file)") ?? "").trimmingXMLSpace
+                try self.write(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
+            } else {
+                try self.write(write)
+            }
+        }
+    }
+
+    /// A container in a user namespace manages its own subtree (systemd does): its root owns
+    /// the directories and the files that move tasks and enable controllers.
+    private func hand(to owner: (uid: UInt32, gid: UInt32)) throws {
+        for directory in plan.containerDirectories {
+            for path in [directory, "\(directory)/cgroup.procs", "\(directory)/cgroup.threads", "\(directory)/cgroup.subtree_control"] {
+                if chown(path, owner.uid, owner.gid) != 0 && errno != ENOENT { throw SystemCallError.last("chown", path, detail: "cgroup") }
+            }
+        }
+    }
+
+    private func write(_ write: CgroupPlan.Write, toleratingBusy: Bool = false) throws {
+        let descriptor = open(write.path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT {
+                throw RuntimeError("\(write.element): this host's \(layout.name) has no \(write.path.split(separator: "/").last.map(String.init) ?? write.path); Corral cannot honour it here")
+            }
+            throw SystemCallError.last("open", write.path, detail: write.element)
+        }
+        defer { close(descriptor) }
+        let bytes = Array(write.value.utf8)
+        if Glibc.write(descriptor, bytes, bytes.count) != bytes.count {
+            if toleratingBusy { return }
+            throw SystemCallError("write '\(write.value)' to", [write.path], detail: write.element, errno: errno)
+        }
+    }
+
+    /// Puts `pid` in the v1 hierarchies (on cgroup2 it was cloned into place).
+    public func place(_ pid: pid_t) throws {
+        for file in plan.procsFiles {
+            try write(CgroupPlan.Write(path: file, value: String(pid), element: "cgroup placement"))
+        }
+    }
+
+    /// Kills every process in the cgroup: cgroup.kill on v2; on v1 freeze, SIGKILL each, thaw.
+    /// Failures mean the group is already empty or gone, which is the goal.
+    public func killAll() {
+        if case .unified = layout, let directory = plan.unifiedDirectory, ContainerCgroup.set("\(directory)/cgroup.kill", "1") {
+            return
+        }
+        if let freezer = plan.freezer { _ = ContainerCgroup.set("\(freezer)/freezer.state", "FROZEN") }
+        for directory in plan.containerDirectories {
+            for pid in pids(in: directory) { kill(pid, SIGKILL) }
+        }
+        if let freezer = plan.freezer { _ = ContainerCgroup.set("\(freezer)/freezer.state", "THAWED") }
+    }
+
+    /// Writes `value` to a cgroup file; false when it cannot.
+    static func set(_ path: String, _ value: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let bytes = Array(value.utf8)
+        return Glibc.write(descriptor, bytes, bytes.count) == bytes.count
+    }
+
+    /// Removes the container's directories (and any the container made below them), waiting
+    /// a moment for killed processes to leave.
+    public func remove() {
+        for _ in 0..<200 {
+            let remaining = plan.containerDirectories.filter { ContainerCgroup.removeTree($0) }
+            if remaining.isEmpty { break }
+            usleep(5000)
+        }
+        if unifiedDescriptor >= 0 {
+            close(unifiedDescriptor)
+            unifiedDescriptor = -1
+        }
+    }
+
+    /// Removes `directory` and its sub-cgroups; true while something is left.
+    private static func removeTree(_ directory: String) -> Bool {
+        guard let handle = opendir(directory) else { return false }
+        var children: [String] = []
+        while let entry = readdir(handle) {
+            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { children.append(name) }
+        }
+        closedir(handle)
+        for child in children { _ = removeTree("\(directory)/\(child)") }
+        return rmdir(directory) != 0 && errno != ENOENT
+    }
+
+    private func pids(in directory: String) -> [pid_t] {
+        (CgroupLayout.readText("\(directory)/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) }
+    }
+}
+
+extension String {
+    var trimmingXMLSpace: String { trimmingXMLWhitespaceInRuntime }
+    fileprivate var trimmingXMLWhitespaceInRuntime: String {
+        String(drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed())
+    }
+}

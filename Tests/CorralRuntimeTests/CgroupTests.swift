@@ -1,0 +1,86 @@
+import CorralTestSupport
+import Foundation
+import Testing
+
+/// Cgroup limits proven from inside real containers, and cgroups gone after each of them.
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
+struct CgroupTests {
+    /// Every place the container `name`'s cgroup could be, on any host layout.
+    static func cgroupDirectories(_ name: String) -> [String] {
+        let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+        return ["/sys/fs/cgroup/corral/\(name)"] + hierarchies.map { "/sys/fs/cgroup/\($0)/corral/\(name)" }
+    }
+
+    static func expectNoCgroup(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let left = cgroupDirectories(name).filter { FileManager.default.fileExists(atPath: $0) }
+        #expect(left.isEmpty, "cgroup directories left: \(left)", sourceLocation: sourceLocation)
+    }
+
+    @Test func memoryLimitStopsALargerAllocationAndAllowsASmallerOne() throws {
+        try ContainerSandbox.with { sandbox in
+            try sandbox.installSyscallProbe()
+            let small = try sandbox.run(sandbox.domain("mem64", script: "/bin/probe alloc 256; echo \"status=$?\"",
+                                                       extra: "<memory unit='MiB'>64</memory>"))
+            #expect(!small.output.contains("256 MiB allocated"), "\(small.output)")
+            #expect(small.output.contains("status=137"), "the allocation is killed by the OOM killer: \(small.output)")
+            let large = try sandbox.run(sandbox.domain("mem1g", script: "/bin/probe alloc 256; echo \"status=$?\"",
+                                                       extra: "<memory unit='GiB'>1</memory>"))
+            #expect(large.output == "alloc: 256 MiB allocated\nstatus=0\n", "\(large.output)\(large.errors)")
+            Self.expectNoCgroup("mem64")
+            Self.expectNoCgroup("mem1g")
+        }
+    }
+
+    @Test func forkBombStopsAtThePidsLimit() throws {
+        try ContainerSandbox.with { sandbox in
+            try sandbox.installSyscallProbe()
+            let run = try sandbox.run(sandbox.domain("bomb", script: "/bin/probe forkbomb",
+                                                     extra: "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:pids max='40'/></c:container></metadata>"))
+            #expect(run.status == 0, "\(run.errors)")
+            let forks = run.output.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? -1
+            #expect((30..<40).contains(forks), "\(run.output)")
+            #expect(run.output.hasSuffix("then: Resource temporarily unavailable\n"))
+            // The host still forks.
+            #expect(try ContainerSandbox.run("/bin/true", [], in: sandbox.directory).status == 0)
+            Self.expectNoCgroup("bomb")
+        }
+    }
+
+    @Test func theContainerOwnsItsCgroupNamespaceAndSubtree() throws {
+        try ContainerSandbox.with { sandbox in
+            let run = try sandbox.run(sandbox.domain("own", script: """
+                grep '^0::' /proc/self/cgroup; mkdir /sys/fs/cgroup/service && echo made-subgroup; cat /sys/fs/cgroup/cgroup.procs | head -1
+                """))
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output == "0::/\nmade-subgroup\n1\n", "\(run.output)")
+            // Its own sub-cgroup is removed with it.
+            Self.expectNoCgroup("own")
+        }
+    }
+
+    @Test func noCgroupIsLeftWhenSetupFailsHalfWay() throws {
+        try ContainerSandbox.with { sandbox in
+            var definition = sandbox.domain("halfway", script: "true", extra: "<memory unit='MiB'>64</memory>")
+            definition = definition.replacingOccurrences(of: "<init>/bin/sh</init>", with: "<init>/bin/nonexistent</init>")
+            let run = try sandbox.run(definition)
+            #expect(run.status == 125)
+            Self.expectNoCgroup("halfway")
+        }
+    }
+
+    @Test func aLimitTheHostCannotHonourIsAnErrorNamingItsElement() throws {
+        let hasWeight = ["/sys/fs/cgroup/blkio/blkio.weight", "/sys/fs/cgroup/io.weight", "/sys/fs/cgroup/blkio/blkio.bfq.weight"]
+            .contains { FileManager.default.fileExists(atPath: $0) }
+        try ContainerSandbox.with { sandbox in
+            let run = try sandbox.run(sandbox.domain("weight", script: "echo ran", extra: "<blkiotune><weight>500</weight></blkiotune>"))
+            if hasWeight {
+                #expect(run.output == "ran\n", "\(run.errors)")
+            } else {
+                #expect(run.status == 125)
+                #expect(run.errors.contains("<blkiotune><weight>: this host's"), "\(run.errors)")
+                #expect(run.errors.contains("Corral cannot honour it here"))
+            }
+            Self.expectNoCgroup("weight")
+        }
+    }
+}
