@@ -24,9 +24,13 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Runtime state (the staging root directory).", valueName: "dir"))
     var stateDir: String = RuntimePaths().stateDirectory
 
+    @Option(help: ArgumentHelp("The container's cgroup is PATH/NAME in every hierarchy.", valueName: "path"))
+    var cgroupParent: String = RuntimePaths().cgroupParent
+
     func run() throws {
         var commandLine = MonitorCommandLine([file])
-        commandLine?.paths = RuntimePaths(templateDirectory: templateDir, overlayDirectory: overlayDir, stateDirectory: stateDir)
+        commandLine?.paths = RuntimePaths(templateDirectory: templateDir, overlayDirectory: overlayDir, stateDirectory: stateDir,
+                                            cgroupParent: cgroupParent)
         guard let commandLine else { throw ValidationError("usage: corralctl run \(MonitorCommandLine.usage)") }
         throw ExitCode(ForegroundRun.execute(commandLine, report: false, log: { StandardError.write($0 + "\n") }))
     }

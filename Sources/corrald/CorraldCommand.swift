@@ -39,6 +39,9 @@ struct CorraldCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The corral-monitor executable (default: beside corrald).", valueName: "path"))
     var monitor: String?
 
+    @Option(name: .customLong("cgroup-parent"), help: ArgumentHelp("Containers' cgroups are PATH/NAME (default corral).", valueName: "path"))
+    var cgroupParent: String?
+
     func run() throws {
         var options = try DaemonOptions.load(configFile: config)
         if let configDirectory { options.configDirectory = configDirectory }
@@ -47,6 +50,7 @@ struct CorraldCommand: ParsableCommand {
         if let templateDirectory { options.templateDirectory = templateDirectory }
         if let overlayDirectory { options.overlayDirectory = overlayDirectory }
         if let monitor { options.monitorPath = monitor }
+        if let cgroupParent { options.cgroupParent = cgroupParent }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label) }
         let daemon = try Daemon(options: options, logger: Logger(label: "corrald"))
         throw ExitCode(daemon.run())

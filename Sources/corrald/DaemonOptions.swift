@@ -16,9 +16,11 @@ struct DaemonOptions {
     var templateDirectory = RuntimePaths().templateDirectory
     var overlayDirectory = RuntimePaths().overlayDirectory
     var monitorPath = DaemonOptions.besideThisExecutable("corral-monitor")
+    var cgroupParent = RuntimePaths().cgroupParent
 
     var runtimePaths: RuntimePaths {
-        RuntimePaths(templateDirectory: templateDirectory, overlayDirectory: overlayDirectory, stateDirectory: stateDirectory)
+        RuntimePaths(templateDirectory: templateDirectory, overlayDirectory: overlayDirectory, stateDirectory: stateDirectory,
+                     cgroupParent: cgroupParent)
     }
 
     /// Reads `configFile` (the default one may be absent; one named explicitly must exist).
@@ -45,8 +47,9 @@ struct DaemonOptions {
             case "template-dir": options.templateDirectory = value
             case "overlay-dir": options.overlayDirectory = value
             case "monitor": options.monitorPath = value
+            case "cgroup-parent": options.cgroupParent = value
             default:
-                throw ValidationError("\(path):\(index + 1): error: unknown key '\(key)' (config-dir, state-dir, log-dir, template-dir, overlay-dir, monitor)")
+                throw ValidationError("\(path):\(index + 1): error: unknown key '\(key)' (config-dir, state-dir, log-dir, template-dir, overlay-dir, monitor, cgroup-parent)")
             }
         }
         return options

@@ -26,7 +26,7 @@ final class MonitorProcess {
     static func spawn(monitor: String, running: String, source: String, options: DaemonOptions, name: String) throws -> MonitorProcess {
         let arguments = [monitor, "--supervise", "--source", source, "--log-dir", options.logDirectory,
                          "--state-dir", options.stateDirectory, "--template-dir", options.templateDirectory,
-                         "--overlay-dir", options.overlayDirectory, running]
+                         "--overlay-dir", options.overlayDirectory, "--cgroup-parent", options.cgroupParent, running]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

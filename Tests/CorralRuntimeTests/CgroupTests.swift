@@ -6,13 +6,13 @@ import Testing
 @Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
 struct CgroupTests {
     /// Every place the container `name`'s cgroup could be, on any host layout.
-    static func cgroupDirectories(_ name: String) -> [String] {
+    static func cgroupDirectories(_ name: String, parent: String) -> [String] {
         let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
-        return ["/sys/fs/cgroup/corral/\(name)"] + hierarchies.map { "/sys/fs/cgroup/\($0)/corral/\(name)" }
+        return ["/sys/fs/cgroup/\(parent)/\(name)"] + hierarchies.map { "/sys/fs/cgroup/\($0)/\(parent)/\(name)" }
     }
 
-    static func expectNoCgroup(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let left = cgroupDirectories(name).filter { FileManager.default.fileExists(atPath: $0) }
+    static func expectNoCgroup(_ name: String, in sandbox: ContainerSandbox, sourceLocation: SourceLocation = #_sourceLocation) {
+        let left = cgroupDirectories(name, parent: sandbox.cgroupParent).filter { FileManager.default.fileExists(atPath: $0) }
         #expect(left.isEmpty, "cgroup directories left: \(left)", sourceLocation: sourceLocation)
     }
 
@@ -26,8 +26,8 @@ struct CgroupTests {
             let large = try sandbox.run(sandbox.domain("mem1g", script: "/bin/probe alloc 256; echo \"status=$?\"",
                                                        extra: "<memory unit='GiB'>1</memory>"))
             #expect(large.output == "alloc: 256 MiB allocated\nstatus=0\n", "\(large.output)\(large.errors)")
-            Self.expectNoCgroup("mem64")
-            Self.expectNoCgroup("mem1g")
+            Self.expectNoCgroup("mem64", in: sandbox)
+            Self.expectNoCgroup("mem1g", in: sandbox)
         }
     }
 
@@ -42,7 +42,7 @@ struct CgroupTests {
             #expect(run.output.hasSuffix("then: Resource temporarily unavailable\n"))
             // The host still forks.
             #expect(try ContainerSandbox.run("/bin/true", [], in: sandbox.directory).status == 0)
-            Self.expectNoCgroup("bomb")
+            Self.expectNoCgroup("bomb", in: sandbox)
         }
     }
 
@@ -54,7 +54,7 @@ struct CgroupTests {
             #expect(run.status == 0, "\(run.errors)")
             #expect(run.output == "0::/\nmade-subgroup\n1\n", "\(run.output)")
             // Its own sub-cgroup is removed with it.
-            Self.expectNoCgroup("own")
+            Self.expectNoCgroup("own", in: sandbox)
         }
     }
 
@@ -64,7 +64,7 @@ struct CgroupTests {
             definition = definition.replacingOccurrences(of: "<init>/bin/sh</init>", with: "<init>/bin/nonexistent</init>")
             let run = try sandbox.run(definition)
             #expect(run.status == 125)
-            Self.expectNoCgroup("halfway")
+            Self.expectNoCgroup("halfway", in: sandbox)
         }
     }
 
@@ -80,7 +80,7 @@ struct CgroupTests {
                 #expect(run.errors.contains("<blkiotune><weight>: this host's"), "\(run.errors)")
                 #expect(run.errors.contains("Corral cannot honour it here"))
             }
-            Self.expectNoCgroup("weight")
+            Self.expectNoCgroup("weight", in: sandbox)
         }
     }
 }

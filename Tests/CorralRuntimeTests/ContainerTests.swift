@@ -111,4 +111,15 @@ struct ContainerTests {
             #expect(run.output == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
         }
     }
+
+    @Test func theContainerCannotSignalItsCallersProcessGroup() throws {
+        try ContainerSandbox.with { sandbox in
+            // kill 0 inside signals the container's own process group, never the caller's.
+            let file = "\(sandbox.directory)/group.xml"
+            try sandbox.domain("group", script: "trap '' TERM; kill -TERM 0; echo signalled").write(toFile: file, atomically: true, encoding: .utf8)
+            let run = try ContainerSandbox.run("/bin/sh", ["-c", "\(ContainerSandbox.corralctl) run \(file) --state-dir \(sandbox.state); echo caller-alive"],
+                                               in: sandbox.directory)
+            #expect(run.output == "signalled\ncaller-alive\n", "\(run.output)\(run.errors)")
+        }
+    }
 }

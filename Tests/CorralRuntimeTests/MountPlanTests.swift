@@ -27,8 +27,8 @@ import Testing
         #expect(plan.steps.prefix(4).map(\.target.description) == ["/srv", "/srv/data", "/srv/data/cache", "/data"])
         #expect(plan.steps[1] == MountStep(.imageFile("/img", filesystemType: nil), at: try Self.path("/srv/data"), flags: .readOnly))
         #expect(plan.steps[3].source == .containerDirectory(try Self.path("/srv/data")))
-        #expect(plan.steps.dropFirst(4).prefix(6).map(\.target.description) ==
-            ["/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"])
+        #expect(plan.steps.dropFirst(4).prefix(7).map(\.target.description) ==
+            ["/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"])
     }
 
     @Test func minimalDevHoldsOnlyTheStandardNodes() throws {

@@ -21,6 +21,9 @@ public final class ContainerSandbox: @unchecked Sendable {
     public var overlays: String { directory + "/overlays" }
     public var state: String { directory + "/state" }
     public var host: String { directory + "/host" }
+    /// Cgroups are host-wide: each sandbox's containers live under a parent of their own, so
+    /// tests running side by side never share one.
+    public var cgroupParent: String { "corral-test/" + (directory.split(separator: "/").last.map(String.init) ?? "sandbox") }
 
     /// Runs `body` in a fresh sandbox, then checks for leaks and removes the sandbox.
     public static func with(_ body: (ContainerSandbox) throws -> Void) throws {
@@ -94,7 +97,8 @@ public final class ContainerSandbox: @unchecked Sendable {
         let file = "\(directory)/\(name).xml"
         try definition.write(toFile: file, atomically: true, encoding: .utf8)
         return try ContainerSandbox.run(ContainerSandbox.corralctl,
-                                        ["run", file, "--template-dir", templates, "--overlay-dir", overlays, "--state-dir", state],
+                                        ["run", file, "--template-dir", templates, "--overlay-dir", overlays, "--state-dir", state,
+                                         "--cgroup-parent", cgroupParent],
                                         in: directory, signalAfter: signalAfter)
     }
 
@@ -203,6 +207,12 @@ public final class ContainerSandbox: @unchecked Sendable {
     }
 
     public func remove() {
+        // The sandbox's cgroup parent, in every hierarchy (empty once its containers are gone).
+        let hierarchies = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/\($0)" }
+        for root in ["/sys/fs/cgroup"] + hierarchies {
+            rmdir("\(root)/\(cgroupParent)")
+            rmdir("\(root)/corral-test")
+        }
         do {
             try FileManager.default.removeItem(atPath: directory)
         } catch {

@@ -30,7 +30,7 @@ final class DaemonHarness {
         process.executableURL = URL(fileURLWithPath: ContainerSandbox.buildDirectory + "/corrald")
         process.arguments = ["--config", "/dev/null", "--config-dir", configDirectory, "--state-dir", stateDirectory,
                              "--log-dir", logDirectory, "--template-dir", sandbox.templates, "--overlay-dir", sandbox.overlays,
-                             "--monitor", ContainerSandbox.buildDirectory + "/corral-monitor"]
+                             "--monitor", ContainerSandbox.buildDirectory + "/corral-monitor", "--cgroup-parent", sandbox.cgroupParent]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

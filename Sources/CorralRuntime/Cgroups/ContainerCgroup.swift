@@ -42,6 +42,10 @@ public final class ContainerCgroup {
         for directory in plan.directories {
             guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", directory, detail: "cgroup") }
         }
+        // Cgroups are host-wide: a populated one is another container of the same name.
+        for directory in plan.containerDirectories where !pids(in: directory).isEmpty {
+            throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host")
+        }
         for write in plan.writes {
             if write.value == "@parent" {
                 let parentFile = String(write.path[..<(write.path.lastIndex(of: "/") ?? write.path.endIndex)])

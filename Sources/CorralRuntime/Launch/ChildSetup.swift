@@ -37,7 +37,13 @@ struct ChildSetup {
         becomeInitUser()
         restrictCapabilities()
         guard chdir(context.initDirectory) == 0 else { fail(.changeDirectory) }
-        if context.consoleDescriptor >= 0 { attachConsole() }
+        if context.consoleDescriptor >= 0 {
+            attachConsole()
+        } else {
+            // A session of its own even on the caller's stdio: `kill(0, …)` or a process group
+            // signal inside must never reach the caller's processes.
+            guard setsid() >= 0 else { fail(.console) }
+        }
         resetSignals()
         if context.noNewPrivileges {
             guard corral_set_no_new_privileges() == 0 else { fail(.noNewPrivileges) }

@@ -13,7 +13,7 @@ public struct MonitorCommandLine: Sendable, Equatable {
     public var logDirectory = "/var/log/corral"
     public var source: String?
 
-    public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR]"
+    public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR] [--cgroup-parent PATH]"
     public static let superviseUsage = "--supervise [--log-dir DIR] [--source FILE] " + usage
 
     /// Parses `arguments` (without the program and subcommand names); nil when they do not fit.
@@ -28,13 +28,14 @@ public struct MonitorCommandLine: Sendable, Equatable {
             switch argument {
             case "--supervise":
                 supervise = true
-            case "--template-dir", "--overlay-dir", "--state-dir", "--log-dir", "--source":
+            case "--template-dir", "--overlay-dir", "--state-dir", "--log-dir", "--source", "--cgroup-parent":
                 guard let value = remaining.popFirst(), !value.isEmpty else { return nil }
                 switch argument {
                 case "--template-dir": paths.templateDirectory = value
                 case "--overlay-dir": paths.overlayDirectory = value
                 case "--log-dir": logDirectory = value
                 case "--source": source = value
+                case "--cgroup-parent": paths.cgroupParent = value
                 default: paths.stateDirectory = value
                 }
             case let option where option.hasPrefix("-") && option.count > 1:

@@ -1,0 +1,87 @@
+import CorralDomain
+@testable import CorralRuntime
+import Testing
+
+/// Each cgroup driver's directories, writes and placement, computed without root.
+@Suite struct CgroupPlanTests {
+    static let hybridMountinfo = """
+        30 22 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
+        31 30 0:27 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate
+        32 30 0:28 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd
+        35 30 0:31 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,memory
+        36 30 0:32 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid,nodev,noexec,relatime shared:16 - cgroup cgroup rw,cpu,cpuacct
+        37 30 0:33 / /sys/fs/cgroup/pids rw,nosuid,nodev,noexec,relatime shared:17 - cgroup cgroup rw,pids
+        38 30 0:34 / /sys/fs/cgroup/freezer rw,nosuid,nodev,noexec,relatime shared:18 - cgroup cgroup rw,freezer
+        39 30 0:35 / /sys/fs/cgroup/cpuset rw,nosuid,nodev,noexec,relatime shared:19 - cgroup cgroup rw,cpuset
+        """
+    static let unifiedMountinfo = "29 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot"
+
+    static func domain(_ extra: String) throws -> Domain {
+        try DomainParser.parse("<domain type='lxc'><name>web</name>\(extra)<os><type>exe</type><init>/i</init></os></domain>", file: "t.xml")
+    }
+
+    static let limits = """
+        <memory unit='MiB'>64</memory>
+        <memtune><soft_limit unit='MiB'>48</soft_limit><swap_hard_limit unit='MiB'>96</swap_hard_limit></memtune>
+        <cputune><shares>2048</shares><period>100000</period><quota>50000</quota></cputune>
+        <blkiotune><weight>500</weight></blkiotune>
+        <metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:pids max='100'/></c:container></metadata>
+        """
+
+    @Test func detectsTheLayouts() throws {
+        #expect(CgroupLayout.detect(mountinfo: Self.unifiedMountinfo) == .unified(root: "/sys/fs/cgroup"))
+        let hybrid = try #require(CgroupLayout.detect(mountinfo: Self.hybridMountinfo))
+        guard case .legacy(let hierarchies, let unified) = hybrid else {
+            Issue.record("not hybrid: \(hybrid)")
+            return
+        }
+        #expect(unified == "/sys/fs/cgroup/unified")
+        #expect(hierarchies["memory"] == "/sys/fs/cgroup/memory")
+        #expect(hierarchies["cpu"] == "/sys/fs/cgroup/cpu,cpuacct")
+        #expect(hierarchies["cpuacct"] == "/sys/fs/cgroup/cpu,cpuacct")
+        #expect(hierarchies["name=systemd"] == "/sys/fs/cgroup/systemd")
+        #expect(hybrid.name == "hybrid cgroup v1/v2")
+        #expect(CgroupLayout.detect(mountinfo: "1 0 8:1 / / rw - ext4 /dev/vda rw") == nil)
+    }
+
+    @Test func unifiedDriverDelegatesAndWritesV2Files() throws {
+        let plan = CgroupPlan(domain: try Self.domain(Self.limits), layout: .unified(root: "/sys/fs/cgroup"), parent: "corral",
+                              available: ["cpu", "memory", "pids", "io", "hugetlb"])
+        #expect(plan.directories == ["/sys/fs/cgroup/corral", "/sys/fs/cgroup/corral/web"])
+        #expect(plan.delegations.map(\.path) == ["/sys/fs/cgroup/cgroup.subtree_control", "/sys/fs/cgroup/corral/cgroup.subtree_control"])
+        #expect(plan.delegations.first?.value == "+cpu +io +memory +pids")
+        #expect(plan.unifiedDirectory == "/sys/fs/cgroup/corral/web")
+        #expect(plan.procsFiles.isEmpty, "init is cloned into place on v2")
+        let writes = Dictionary(uniqueKeysWithValues: plan.writes.map { ($0.path.split(separator: "/").last.map(String.init) ?? "", $0.value) })
+        #expect(writes == ["memory.max": "67108864", "memory.high": "50331648", "memory.swap.max": "33554432",
+                           "pids.max": "100", "cpu.weight": "79", "cpu.max": "50000 100000", "io.weight": "default 500"])
+        #expect(plan.writes.first { $0.path.hasSuffix("memory.max") }?.element == "<memory>")
+    }
+
+    @Test func hybridDriverWritesV1FilesAndPlacesByProcs() throws {
+        let layout = try #require(CgroupLayout.detect(mountinfo: Self.hybridMountinfo))
+        let plan = CgroupPlan(domain: try Self.domain(Self.limits), layout: layout, parent: "corral", available: [])
+        #expect(plan.unifiedDirectory == "/sys/fs/cgroup/unified/corral/web")
+        #expect(plan.freezer == "/sys/fs/cgroup/freezer/corral/web")
+        #expect(plan.procsFiles.contains("/sys/fs/cgroup/memory/corral/web/cgroup.procs"))
+        #expect(plan.procsFiles.filter { $0.contains("cpu,cpuacct") }.count == 1, "co-mounted controllers share one directory")
+        #expect(plan.procsFiles.contains("/sys/fs/cgroup/systemd/corral/web/cgroup.procs"))
+        let writes = Dictionary(plan.writes.map { ($0.path, $0.value) }, uniquingKeysWith: { first, _ in first })
+        #expect(writes["/sys/fs/cgroup/memory/corral/web/memory.limit_in_bytes"] == "67108864")
+        #expect(writes["/sys/fs/cgroup/memory/corral/web/memory.soft_limit_in_bytes"] == "50331648")
+        #expect(writes["/sys/fs/cgroup/memory/corral/web/memory.memsw.limit_in_bytes"] == "100663296")
+        #expect(writes["/sys/fs/cgroup/pids/corral/web/pids.max"] == "100")
+        #expect(writes["/sys/fs/cgroup/cpu,cpuacct/corral/web/cpu.shares"] == "2048")
+        #expect(writes["/sys/fs/cgroup/cpu,cpuacct/corral/web/cpu.cfs_quota_us"] == "50000")
+        #expect(writes["/sys/fs/cgroup/cpuset/corral/cpuset.cpus"] == "@parent")
+        #expect(writes["/sys/fs/cgroup/cpuset/corral/web/cpuset.mems"] == "@parent")
+    }
+
+    @Test func legacyDriverHasNoUnifiedDirectory() throws {
+        let plan = CgroupPlan(domain: try Self.domain(""), layout: .legacy(hierarchies: ["pids": "/cg/pids"], unified: nil),
+                              parent: "/a/b/", available: [])
+        #expect(plan.directories == ["/cg/pids/a", "/cg/pids/a/b", "/cg/pids/a/b/web"])
+        #expect(plan.unifiedDirectory == nil)
+        #expect(plan.writes.map(\.value) == ["4096"], "the default pids limit")
+    }
+}
