@@ -115,9 +115,9 @@ public final class ContainerSupervisor {
     /// Copies the console to the log and handles stop requests until init is gone.
     private func supervise(_ container: LaunchedContainer) throws -> ContainerExit {
         defer { container.cleanUp() }
-        let watch = InitWatch(domain: domain)
+        let watch = InitWatch(domain: domain, paths: paths)
         return try watch.wait(for: container, stopRequests: stopRequests, console: console,
-                              consoleOutput: { log.append($0) }) { event in
+                              consoleOutput: { log.append($0) }, onStop: { event in
             switch event {
             case .stopSignalSent(let signal):
                 stopRequested = true
@@ -126,7 +126,7 @@ public final class ContainerSupervisor {
             case .killedAfterTimeout:
                 log.event("init did not stop within \(watch.stopTimeoutMilliseconds / 1000) s: SIGKILL")
             }
-        }
+        })
     }
 
     private func copyConsole() {

@@ -25,11 +25,80 @@ public struct ContainerMonitor {
     /// Runs the container to its end. SIGINT and SIGTERM to the monitor stop the container
     /// gracefully: the stop signal to init, SIGKILL once the timeout has passed (or on a second
     /// request).
+    /// With `<console type='pty'>`, init gets a pty as its terminal and /dev/console (what a
+    /// system init such as systemd expects), relayed to this process's stdout — and from its
+    /// stdin when that is a terminal, in raw mode, where Ctrl-] asks for a graceful stop.
     public func run() throws -> ContainerExit {
         let stopRequests = try BlockedSignals.stopRequests()
-        let container = try ContainerLauncher.launch(domain, file: file, paths: paths)
+        let console = domain.console == nil ? nil : try ConsolePTY()
+        let container = try ContainerLauncher.launch(domain, file: file, paths: paths, console: console)
         defer { container.cleanUp() }
-        return try InitWatch(domain: domain).wait(for: container, stopRequests: stopRequests)
+        let watch = InitWatch(domain: domain, paths: paths)
+        guard let console else { return try watch.wait(for: container, stopRequests: stopRequests) }
+        let terminal = RawTerminal(descriptor: 0)
+        defer { terminal?.restore() }
+        var inputOpen = terminal != nil
+        return try watch.wait(for: container, stopRequests: stopRequests, console: console,
+                              consoleOutput: { ConsoleRelay.writeAll(1, $0) },
+                              sources: {
+                                  guard inputOpen else { return [] }
+                                  return [InitWatch.Source(descriptor: 0) {
+                                      inputOpen = ConsoleRelay.forwardInput(from: 0, to: console.master.rawValue)
+                                      return inputOpen
+                                  }]
+                              })
+    }
+}
+
+/// Moving console bytes between descriptors.
+public enum ConsoleRelay {
+    /// The key that detaches a console client or, under `corralctl run`, asks for a stop: Ctrl-].
+    public static let escape: UInt8 = 0x1D
+
+    /// Writes all of `bytes` to `descriptor` (a slow terminal must not lose console output).
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard count > 0 else { return }
+            offset += count
+        }
+    }
+
+    /// Copies what `input` has to the console; Ctrl-] becomes a stop request instead. False at
+    /// end of input.
+    public static func forwardInput(from input: Int32, to console: Int32) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+        guard count > 0 else { return false }
+        let bytes = buffer[0..<count]
+        if let escape = bytes.firstIndex(of: ConsoleRelay.escape) {
+            bytes[..<escape].withUnsafeBytes { writeAll(console, $0) }
+            kill(getpid(), SIGTERM)
+            return false
+        }
+        bytes.withUnsafeBytes { writeAll(console, $0) }
+        return true
+    }
+}
+
+/// A terminal put in raw mode (every key straight to the container), restored afterwards.
+public final class RawTerminal {
+    private let descriptor: Int32
+    private var saved = termios()
+
+    /// nil when `descriptor` is not a terminal.
+    public init?(descriptor: Int32) {
+        guard isatty(descriptor) == 1, tcgetattr(descriptor, &saved) == 0 else { return nil }
+        self.descriptor = descriptor
+        var raw = saved
+        cfmakeraw(&raw)
+        tcsetattr(descriptor, TCSANOW, &raw)
+    }
+
+    public func restore() {
+        tcsetattr(descriptor, TCSANOW, &saved)
     }
 }
 

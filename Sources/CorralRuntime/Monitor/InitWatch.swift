@@ -16,27 +16,43 @@ public struct InitWatch {
         case killedAfterTimeout
     }
 
-    public init(domain: Domain) {
-        stopSignal = domain.corral.stopSignal?.number ?? ContainerMonitor.defaultStopSignal
+    public init(domain: Domain, paths: RuntimePaths) {
+        stopSignal = StopSignal.resolve(domain, paths: paths)
         stopTimeoutMilliseconds = Int64(domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds) * 1000
+    }
+
+    /// Another descriptor the loop watches beside init and the stop signals: a terminal's input,
+    /// a console client's socket. `onReadable` returns false to be dropped from the loop.
+    public struct Source {
+        public let descriptor: Int32
+        public let onReadable: () -> Bool
+
+        public init(descriptor: Int32, onReadable: @escaping () -> Bool) {
+            self.descriptor = descriptor
+            self.onReadable = onReadable
+        }
     }
 
     /// Runs until init is gone and returns how it ended. `console` output is handed to
     /// `consoleOutput` as it arrives and once more after init exited.
     public func wait(for container: LaunchedContainer, stopRequests: BlockedSignals, console: ConsolePTY? = nil,
-                     consoleOutput: (UnsafeRawBufferPointer) -> Void = { _ in },
+                     consoleOutput: (UnsafeRawBufferPointer) -> Void = { _ in }, sources: () -> [Source] = { [] },
                      onStop: (StopEvent) -> Void = { _ in }) throws -> ContainerExit {
         var killDeadline: Int64? = nil
-        var descriptors = [pollfd(fd: container.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
-        if let console { descriptors.append(pollfd(fd: console.master.rawValue, events: Int16(POLLIN), revents: 0)) }
         while true {
+            // Rebuilt each turn: sources come and go (a console client attaches, detaches).
+            let extra = sources()
+            var descriptors = [pollfd(fd: container.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: console?.master.rawValue ?? -1, events: Int16(POLLIN), revents: 0)]
+            descriptors += extra.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
             let wait = killDeadline.map { Int32(clamping: max(0, $0 - MonotonicClock.milliseconds())) } ?? -1
             if poll(&descriptors, nfds_t(descriptors.count), wait) < 0 {
                 guard errno == EINTR else { throw SystemCallError.last("poll", "init's pidfd") }
                 continue
             }
-            if let console, descriptors.count > 2, descriptors[2].revents != 0 { console.drain(into: consoleOutput) }
+            if let console, descriptors[2].revents != 0 { console.drain(into: consoleOutput) }
+            for (index, source) in extra.enumerated() where descriptors[index + 3].revents != 0 { _ = source.onReadable() }
             if descriptors[0].revents != 0 {
                 let exit = try container.reap()
                 console?.drain(into: consoleOutput)
