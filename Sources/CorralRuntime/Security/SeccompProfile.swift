@@ -14,9 +14,10 @@ public struct SeccompProfile: Sendable, Equatable {
 
     /// Sorted names to answer with EPERM; nil when the filter is off.
     public let denied: [String]?
-    /// Remounts may only make things read-only (a read-write remount is EPERM), and the
-    /// mount API's other ways to change a mount's flags are refused: so a container cannot
-    /// undo its read-only /proc/sys, /sys or masks by remounting them.
+    /// A filesystem may not be remounted read-write (EPERM), and the mount API's other ways to
+    /// change a mount's flags are refused, so `mount -o remount,rw /proc/sys` fails. Bind
+    /// remounts stay allowed for systemd's sandboxing; see the README's Security section for
+    /// what that leaves to a root with CAP_SYS_ADMIN.
     public let restrictsRemounts: Bool
 
     public init(_ settings: SeccompSettings) {

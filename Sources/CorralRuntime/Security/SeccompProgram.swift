@@ -12,13 +12,15 @@ enum SeccompProgram {
     static let permissionDenied = UInt32(0x0005_0000) | UInt32(EPERM)  // SCMP_ACT_ERRNO(EPERM)
     static let notImplemented = UInt32(0x0005_0000) | UInt32(ENOSYS)  // SCMP_ACT_ERRNO(ENOSYS)
     static let allow = UInt32(0x7fff_0000)  // SCMP_ACT_ALLOW
+    /// Part of the cache key: bump it whenever `compile` changes what it generates.
+    static let revision = 2
 
     /// The compiled filter for `denied`, from `cache` when an earlier launch compiled the same
     /// one (STATE_DIR is a tmpfs: the cache is as old as the boot, so as the kernel and
     /// libseccomp). Compiling costs more than the rest of a container's setup.
     static func program(_ profile: SeccompProfile, denied: [String], cache: String) throws -> [UInt8] {
         var key = UInt64(14_695_981_039_346_656_037)  // FNV-1a over what shapes the program
-        for byte in (denied.joined(separator: ",") + "|\(profile.restrictsRemounts)|\(seccomp_version()?.pointee.minor ?? 0)").utf8 {
+        for byte in (denied.joined(separator: ",") + "|\(profile.restrictsRemounts)|\(seccomp_version()?.pointee.minor ?? 0)|r\(revision)").utf8 {
             key = (key ^ UInt64(byte)) &* 1_099_511_628_211
         }
         let path = "\(cache)/seccomp-\(String(key, radix: 16)).bpf"
@@ -63,10 +65,12 @@ enum SeccompProgram {
             try add(filter, permissionDenied, number, [], name)
         }
         if profile.restrictsRemounts {
-            // mount(2) with MS_REMOUNT but without MS_RDONLY: a remount to read-write.
-            let remount = UInt64(MS_REMOUNT), readOnly = UInt64(MS_RDONLY)
+            // mount(2) with MS_REMOUNT but neither MS_RDONLY nor MS_BIND: a filesystem remounted
+            // read-write. (Bind remounts, which change one mount's flags, stay allowed: systemd's
+            // service sandboxing — ReadWritePaths= under ProtectSystem=strict — needs them.)
+            let remount = UInt64(MS_REMOUNT), readOnly = UInt64(MS_RDONLY), bind = UInt64(MS_BIND)
             try add(filter, permissionDenied, seccomp_syscall_resolve_name("mount"),
-                    [scmp_arg_cmp(arg: 3, op: SCMP_CMP_MASKED_EQ, datum_a: remount | readOnly, datum_b: remount)], "mount")
+                    [scmp_arg_cmp(arg: 3, op: SCMP_CMP_MASKED_EQ, datum_a: remount | readOnly | bind, datum_b: remount)], "mount")
             // mount_setattr can clear MOUNT_ATTR_RDONLY; ENOSYS makes systemd fall back to mount(2).
             try add(filter, notImplemented, seccomp_syscall_resolve_name("mount_setattr"), [], "mount_setattr")
             // fsconfig(FSCONFIG_CMD_RECONFIGURE) is the new API's remount.
