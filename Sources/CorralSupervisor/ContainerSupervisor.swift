@@ -46,6 +46,7 @@ public final class ContainerSupervisor {
             transition(to: .starting)
             let exit: ContainerExit
             do {
+                try console.renewSlave()
                 let container = try ContainerLauncher.launch(domain, file: definition, paths: paths, console: console)
                 record.initPID = container.pid
                 record.startedAt = WallClock.now()

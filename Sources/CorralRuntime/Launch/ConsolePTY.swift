@@ -8,7 +8,7 @@ import CCorralSys
 /// writes (from an attached console client). One pty serves every restart of the container.
 public final class ConsolePTY {
     public let master: OwnedDescriptor
-    let slave: OwnedDescriptor
+    private(set) var slave: OwnedDescriptor
     /// The slave's path on the host (`/dev/pts/N`), bound onto the container's /dev/console.
     public let slavePath: String
 
@@ -23,6 +23,17 @@ public final class ConsolePTY {
         // The monitor keeps the slave open too, so the master never sees a hang-up between
         // restarts, when no process of the container holds the terminal.
         slave = try OwnedDescriptor.open(slavePath, O_RDWR | O_NOCTTY)
+        try configureSlave()
+    }
+
+    /// Opens the slave anew: an init that shut down may have hung the terminal up (systemd
+    /// does), which leaves the old descriptor useless for the next start.
+    public func renewSlave() throws {
+        slave = try OwnedDescriptor.open(slavePath, O_RDWR | O_NOCTTY)
+        try configureSlave()
+    }
+
+    private func configureSlave() throws {
         var settings = termios()
         guard tcgetattr(slave.rawValue, &settings) == 0 else { throw SystemCallError.last("tcgetattr", slavePath) }
         // Log lines end in "\n", not the terminal's "\r\n".
