@@ -20,6 +20,7 @@ public final class ContainerSupervisor {
     let log: ConsoleLog
     let console: ConsolePTY
     let stopRequests: BlockedSignals
+    let consoleServer: ConsoleServer
     private var record: ContainerRecord
     private var stopRequested = false
 
@@ -33,6 +34,7 @@ public final class ContainerSupervisor {
         stopRequests = try BlockedSignals.stopRequests()
         log = try ConsoleLog(path: "\(logDirectory)/\(domain.name).log")
         console = try ConsolePTY()
+        consoleServer = try ConsoleServer(path: StateDirectory(paths.stateDirectory).console(of: domain.name))
         let pid = getpid()
         record = ContainerRecord(name: domain.name, phase: .starting, monitorPID: pid,
                                  monitorStartTime: ProcessIdentity.startTime(of: pid) ?? 0,
@@ -118,7 +120,8 @@ public final class ContainerSupervisor {
         defer { container.cleanUp() }
         let watch = InitWatch(domain: domain, paths: paths)
         return try watch.wait(for: container, stopRequests: stopRequests, console: console,
-                              consoleOutput: { log.append($0) }, onStop: { event in
+                              consoleOutput: { log.append($0); consoleServer.send($0) },
+                              sources: { consoleServer.sources(console: console) }, onStop: { event in
             switch event {
             case .stopSignalSent(let signal):
                 stopRequested = true
@@ -131,7 +134,7 @@ public final class ContainerSupervisor {
     }
 
     private func copyConsole() {
-        console.drain { log.append($0) }
+        console.drain { log.append($0); consoleServer.send($0) }
     }
 
     /// Sleeps through the back-off, still logging the console; false when a stop came first.

@@ -14,6 +14,8 @@ public struct StateDirectory: Sendable {
     public func record(of name: String) -> String { "\(path)/\(name).state" }
     public func definition(of name: String) -> String { "\(path)/\(name).xml" }
     public var daemonPIDFile: String { "\(path)/corrald.pid" }
+    /// The monitor's console socket, for `corralctl console`.
+    public func console(of name: String) -> String { "\(path)/\(name).console" }
     public var statusFile: String { "\(path)/status" }
 
     public func create() throws {
@@ -37,6 +39,7 @@ public struct StateDirectory: Sendable {
         // Missing files are fine: removing is idempotent.
         _ = unlink(record(of: name))
         _ = unlink(definition(of: name))
+        _ = unlink(console(of: name))
     }
 
     /// Names of files `NAME<suffix>` in the directory.

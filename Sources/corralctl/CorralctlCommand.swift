@@ -11,5 +11,5 @@ struct Corralctl: ParsableCommand {
             the foreground. `list`, `status` and `logs` show what corrald supervises; `reload` and
             `stop-all` signal it.
             """,
-        subcommands: [Validate.self, Format.self, Run.self, List.self, Status.self, Logs.self, Reload.self, StopAll.self])
+        subcommands: [Validate.self, Format.self, Run.self, List.self, Status.self, Logs.self, Console.self, Reload.self, StopAll.self])
 }

@@ -55,6 +55,33 @@ struct CorralctlDaemonTests {
     }
 }
 
+extension CorralctlDaemonTests {
+    /// Types `keys` into `corralctl console NAME` through a real pty (util-linux `script`),
+    /// waiting `pause` seconds between chunks, and returns what the terminal showed.
+    static func console(_ daemon: DaemonHarness, _ name: String, keys: [String], pause: Double = 0.7) throws -> String {
+        let input = keys.map { "printf '\($0)'; sleep \(pause)" }.joined(separator: "; ")
+        let command = "\(ContainerSandbox.corralctl) console \(name) --state-dir \(daemon.stateDirectory)"
+        let run = try ContainerSandbox.run("/bin/sh", ["-c", "(sleep 0.3; \(input)) | script -qfec '\(command)' /dev/null"],
+                                           in: daemon.sandbox.directory)
+        return run.output + run.errors
+    }
+
+    @Test func consoleAttachesOneClientThatTypesIntoTheContainer() throws {
+        try withDaemon { daemon in
+            try daemon.write("talk.xml", daemon.service("talk", script: "trap 'exit 0' TERM; while read line; do echo \"got: $line\"; done"))
+            try daemon.start()
+            daemon.wait("talk running") { daemon.running("talk") != nil }
+            // Ctrl-] (\\035) detaches.
+            let shown = try Self.console(daemon, "talk", keys: ["hello\\r", "\\035"])
+            #expect(shown.contains("got: hello"), "\(shown)")
+            #expect(shown.contains("detached from talk's console"), "\(shown)")
+            // The console output is in the log too.
+            daemon.wait("the log") { daemon.containerLog("talk").contains("got: hello") }
+            #expect(daemon.running("talk") != nil, "detaching leaves the container running")
+        }
+    }
+}
+
 /// The unit file as systemd itself checks it.
 @Suite struct SystemdUnitTests {
     static let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -115,6 +115,10 @@ struct SystemContainerTests {
             Self.expectHealthyBoot(daemon.containerLog("debian"))
             #expect(daemon.running("debian") != nil)
 
+            // Its console reaches the getty systemd starts on /dev/console.
+            let shown = try CorralctlDaemonTests.console(daemon, "debian", keys: ["\\r", "\\035"], pause: 1.5)
+            #expect(shown.contains("login:"), "\(shown)")
+
             // SIGTERM to corrald: SIGRTMIN+3 to systemd, which shuts down by itself in time.
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit(seconds: 60) == 0)

@@ -1,0 +1,91 @@
+import CorralRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The monitor's end of `corralctl console`: a unix socket, STATE_DIR/NAME.console, that one
+/// client at a time may attach to — its keys go to the console pty, the console's output goes
+/// to it (and still to the log). A second client is told the console is busy.
+final class ConsoleServer {
+    let path: String
+    private let listener: OwnedDescriptor
+    private var client: OwnedDescriptor?
+
+    init(path: String) throws {
+        self.path = path
+        unlink(path)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard descriptor >= 0 else { throw SystemCallError.last("socket", path) }
+        listener = OwnedDescriptor(descriptor)
+        var address = ConsoleServer.address(path)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw SystemCallError.last("bind", path) }
+        chmod(path, 0o600)
+        guard listen(descriptor, 2) == 0 else { throw SystemCallError.last("listen", path) }
+    }
+
+    deinit { unlink(path) }
+
+    static func address(_ path: String) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+            for (index, byte) in path.utf8.prefix(bytes.count - 1).enumerated() { bytes[index] = byte }
+        }
+        return address
+    }
+
+    /// What the poll loop watches: the listener, and the client when one is attached.
+    func sources(console: ConsolePTY) -> [InitWatch.Source] {
+        var sources = [InitWatch.Source(descriptor: listener.rawValue) { [self] in
+            accept()
+            return true
+        }]
+        if let client {
+            sources.append(InitWatch.Source(descriptor: client.rawValue) { [self] in
+                if !ConsoleRelay.copyAvailable(from: client.rawValue, to: console.master.rawValue) { detach() }
+                return true
+            })
+        }
+        return sources
+    }
+
+    /// Console output for the attached client, if any; a client that cannot keep up is dropped.
+    func send(_ bytes: UnsafeRawBufferPointer) {
+        guard let client else { return }
+        if Glibc.send(client.rawValue, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) < 0 && errno != EINTR {
+            detach()
+        }
+    }
+
+    private func accept() {
+        let descriptor = Glibc.accept(listener.rawValue, nil, nil)
+        guard descriptor >= 0 else { return }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        guard client == nil else {
+            let busy = Array("corral: the console is in use by another client\r\n".utf8)
+            _ = Glibc.send(descriptor, busy, busy.count, Int32(MSG_NOSIGNAL))
+            close(descriptor)
+            return
+        }
+        client = OwnedDescriptor(descriptor)
+    }
+
+    private func detach() {
+        client?.close()
+        client = nil
+    }
+}
+
+extension ConsoleRelay {
+    /// Copies what `input` has now to `output`; false at end of input or on an error.
+    public static func copyAvailable(from input: Int32, to output: Int32) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+        guard count > 0 else { return false }
+        buffer[0..<count].withUnsafeBytes { writeAll(output, $0) }
+        return true
+    }
+}

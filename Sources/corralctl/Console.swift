@@ -1,0 +1,61 @@
+import ArgumentParser
+import CorralRuntime
+import CorralSupervisor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Console: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Attach this terminal to a running container's console.",
+        discussion: """
+            Connects to the container's monitor (STATE_DIR/NAME.console): what you type goes to the
+            container's console, what it prints comes here (and still to its log). Ctrl-] detaches.
+            One client at a time.
+            """)
+
+    @Argument(help: "The container's name.") var name: String
+    @OptionGroup var stateOptions: StateOptions
+
+    func run() throws {
+        let path = stateOptions.state.console(of: name)
+        let connection = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard connection >= 0 else { throw ValidationError("socket: \(String(cString: strerror(errno)))") }
+        defer { close(connection) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+            for (index, byte) in path.utf8.prefix(bytes.count - 1).enumerated() { bytes[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            throw ValidationError("cannot reach the console of '\(name)' at \(path): \(String(cString: strerror(errno))) (is it running under corrald?)")
+        }
+        StandardError.write("corralctl: attached to \(name)'s console; Ctrl-] detaches\r\n")
+        let terminal = RawTerminal(descriptor: 0)
+        defer {
+            terminal?.restore()
+            StandardError.write("\ncorralctl: detached from \(name)'s console\n")
+        }
+        var descriptors = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: connection, events: Int16(POLLIN), revents: 0)]
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            guard poll(&descriptors, 2, -1) >= 0 || errno == EINTR else { return }
+            if descriptors[1].revents != 0 {
+                guard ConsoleRelay.copyAvailable(from: connection, to: 1) else { return }
+            }
+            if descriptors[0].revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                guard count > 0 else { return }
+                let keys = buffer[0..<count]
+                if let escape = keys.firstIndex(of: ConsoleRelay.escape) {
+                    keys[..<escape].withUnsafeBytes { ConsoleRelay.writeAll(connection, $0) }
+                    return
+                }
+                keys.withUnsafeBytes { ConsoleRelay.writeAll(connection, $0) }
+            }
+        }
+    }
+}
