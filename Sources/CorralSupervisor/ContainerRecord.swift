@@ -33,6 +33,8 @@ public struct ContainerRecord: Sendable, Equatable {
     public var definition: String
     /// The last problem: a failed launch, a crash loop.
     public var message: String?
+    /// The container's cgroup below each hierarchy's root (`corral/web`).
+    public var cgroup: String?
 
     public init(name: String, phase: Phase, monitorPID: Int32, monitorStartTime: UInt64, definition: String, since: Int64) {
         self.name = name
@@ -54,6 +56,7 @@ public struct ContainerRecord: Sendable, Equatable {
         if let lastExit { lines.append("last_exit=\(lastExit)") }
         if let nextStart { lines.append("next_start=\(nextStart)") }
         if let message { lines.append("message=\(message)") }
+        if let cgroup { lines.append("cgroup=\(cgroup)") }
         return lines.map(ContainerRecord.oneLine).joined(separator: "\n") + "\n"
     }
 
@@ -78,6 +81,7 @@ public struct ContainerRecord: Sendable, Equatable {
         lastExit = values["last_exit"].map(String.init)
         nextStart = values["next_start"].flatMap { Int64($0) }
         message = values["message"].map(String.init)
+        cgroup = values["cgroup"].map(String.init)
     }
 
     /// Values are single lines; a newline inside one (a multi-line error) becomes " / ".

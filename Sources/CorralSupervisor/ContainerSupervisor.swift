@@ -51,6 +51,7 @@ public final class ContainerSupervisor {
                 try console.renewSlave()
                 let container = try ContainerLauncher.launch(domain, file: definition, paths: paths, console: console)
                 record.initPID = container.pid
+                record.cgroup = container.cgroup?.relativePath
                 record.startedAt = WallClock.now()
                 record.message = nil
                 transition(to: .running)

@@ -1,5 +1,7 @@
 /// The status report: a header, then one line per container — name, state, init pid, uptime,
 /// restarts — as SIGUSR1 writes it and `corralctl list` prints it.
+import CorralRuntime
+
 public enum StatusReport {
     public static func lines(records: [ContainerRecord], now: Int64) -> [String] {
         let header = ["NAME", "STATE", "PID", "UPTIME", "RESTARTS"]
@@ -16,7 +18,7 @@ public enum StatusReport {
     }
 
     /// One record as a JSON object, for `corralctl list|status --format json`.
-    public static func json(_ record: ContainerRecord, now: Int64) -> String {
+    public static func json(_ record: ContainerRecord, now: Int64, statistics: CgroupStatistics? = nil) -> String {
         var fields: [(String, String)] = [
             ("name", quoted(record.name)), ("state", quoted(record.phase.rawValue)),
             ("pid", record.initPID.map { String($0) } ?? "null"),
@@ -27,6 +29,13 @@ public enum StatusReport {
         fields.append(("last_exit", record.lastExit.map(quoted) ?? "null"))
         fields.append(("next_start", record.nextStart.map { String($0) } ?? "null"))
         fields.append(("message", record.message.map(quoted) ?? "null"))
+        fields.append(("cgroup", record.cgroup.map(quoted) ?? "null"))
+        if let statistics {
+            func value(_ number: UInt64?) -> String { number.map { String($0) } ?? "null" }
+            fields += [("memory_current_bytes", value(statistics.memoryCurrent)), ("memory_peak_bytes", value(statistics.memoryPeak)),
+                       ("memory_limit_bytes", value(statistics.memoryLimit)), ("cpu_usec", value(statistics.cpuMicroseconds)),
+                       ("tasks", value(statistics.tasks))]
+        }
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorralRuntime
 import CorralSupervisor
 #if canImport(Glibc)
 import Glibc
@@ -48,8 +49,12 @@ struct Status: ParsableCommand {
             throw ValidationError("no container '\(name)' in \(stateOptions.stateDirectory) (is corrald running it?)")
         }
         let now = WallClock.now()
+        let running = record.phase == .running || record.phase == .stopping
+        let statistics = running ? record.cgroup.flatMap { path in
+            CgroupLayout.detect().map { CgroupStatistics(layout: $0, relativePath: path) }
+        } : nil
         if format == .json {
-            print(StatusReport.json(record, now: now))
+            print(StatusReport.json(record, now: now, statistics: statistics))
             return
         }
         var rows = [("name", record.name), ("state", record.phase.rawValue),
@@ -61,6 +66,13 @@ struct Status: ParsableCommand {
         if let lastExit = record.lastExit { rows.append(("last exit", lastExit)) }
         if let next = record.nextStart { rows.append(("next start", "in \(StatusReport.duration(next - now))")) }
         if let message = record.message { rows.append(("problem", message)) }
+        if let cgroup = record.cgroup { rows.append(("cgroup", cgroup)) }
+        if let statistics {
+            func mebibytes(_ bytes: UInt64?) -> String { bytes.map { "\($0 / 1024 / 1024) MiB" } ?? "-" }
+            rows.append(("memory", "\(mebibytes(statistics.memoryCurrent)) (peak \(mebibytes(statistics.memoryPeak)), limit \(statistics.memoryLimit.map { "\($0 / 1024 / 1024) MiB" } ?? "none"))"))
+            rows.append(("cpu time", statistics.cpuMicroseconds.map { "\($0 / 1000) ms" } ?? "-"))
+            rows.append(("tasks", statistics.tasks.map(String.init) ?? "-"))
+        }
         for (key, value) in rows { print("\((key + ":").padding(to: 13)) \(value)") }
     }
 }

@@ -12,7 +12,7 @@ struct CorralctlDaemonTests {
 
     @Test func listStatusLogsReloadAndStopAll() throws {
         try withDaemon { daemon in
-            try daemon.write("web.xml", daemon.service("web"))
+            try daemon.write("web.xml", daemon.service("web", "<memory unit='MiB'>64</memory>"))
             try daemon.start()
             daemon.wait("web running") { daemon.running("web") != nil }
             let pid = try #require(daemon.running("web"))
@@ -32,6 +32,15 @@ struct CorralctlDaemonTests {
             let status = try corralctl(daemon, ["status", "web"] + state)
             #expect(status.output.contains("state:        running"))
             #expect(status.output.contains("definition:   \(daemon.configDirectory)/web.xml"))
+            // What its cgroup says: memory against its limit, CPU time, tasks.
+            #expect(status.output.contains("cgroup:       \(daemon.sandbox.cgroupParent)/web"), "\(status.output)")
+            #expect(status.output.contains("limit 64 MiB)"), "\(status.output)")
+            #expect(status.output.split(separator: "\n").contains { $0.hasPrefix("tasks:") && $0.hasSuffix(" 2") }, "\(status.output)")
+            let statusJSON = try corralctl(daemon, ["status", "web", "--format", "json"] + state)
+            let object = try JSONSerialization.jsonObject(with: Data(statusJSON.output.utf8)) as? [String: Any]
+            #expect(object?["memory_limit_bytes"] as? Int == 64 << 20)
+            #expect((object?["memory_current_bytes"] as? Int ?? 0) > 0)
+            #expect(object?["tasks"] as? Int == 2)
             let missing = try corralctl(daemon, ["status", "nope"] + state)
             #expect(missing.status != 0)
             #expect(missing.errors.contains("no container 'nope'"))

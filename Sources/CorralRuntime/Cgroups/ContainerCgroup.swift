@@ -148,7 +148,7 @@ public final class ContainerCgroup {
 }
 
 extension String {
-    var trimmingXMLSpace: String { trimmingXMLWhitespaceInRuntime }
+    public var trimmingXMLSpace: String { trimmingXMLWhitespaceInRuntime }
     fileprivate var trimmingXMLWhitespaceInRuntime: String {
         String(drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed())
     }
