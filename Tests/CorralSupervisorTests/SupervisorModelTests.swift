@@ -71,7 +71,7 @@ import Testing
     @Test func jsonEscapesAndNulls() {
         var record = ContainerRecord(name: "w\"eb", phase: .stopped, monitorPID: 7, monitorStartTime: 1, definition: "/a\\b.xml", since: 5)
         record.lastExit = "tab\there"
-        #expect(StatusReport.json(record, now: 10) == #"{"name": "w\"eb", "state": "stopped", "pid": null, "uptime_seconds": null, "restarts": 0, "monitor_pid": 7, "definition": "/a\\b.xml", "since": 5, "last_exit": "tab\there", "next_start": null, "message": null}"#)
+        #expect(StatusReport.json(record, now: 10) == #"{"name": "w\"eb", "state": "stopped", "pid": null, "uptime_seconds": null, "restarts": 0, "monitor_pid": 7, "definition": "/a\\b.xml", "since": 5, "last_exit": "tab\there", "next_start": null, "message": null, "cgroup": null}"#)
     }
 }
 

@@ -23,7 +23,7 @@ public final class ContainerSandbox: @unchecked Sendable {
     public var host: String { directory + "/host" }
     /// Cgroups are host-wide: each sandbox's containers live under a parent of their own, so
     /// tests running side by side never share one.
-    public var cgroupParent: String { "corral-test/" + (directory.split(separator: "/").last.map(String.init) ?? "sandbox") }
+    public var cgroupParent: String { directory.split(separator: "/").last.map(String.init) ?? "corral-test-sandbox" }
 
     /// Runs `body` in a fresh sandbox, then checks for leaks and removes the sandbox.
     public static func with(_ body: (ContainerSandbox) throws -> Void) throws {
@@ -211,7 +211,6 @@ public final class ContainerSandbox: @unchecked Sendable {
         let hierarchies = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/\($0)" }
         for root in ["/sys/fs/cgroup"] + hierarchies {
             rmdir("\(root)/\(cgroupParent)")
-            rmdir("\(root)/corral-test")
         }
         do {
             try FileManager.default.removeItem(atPath: directory)
