@@ -19,7 +19,7 @@ public enum CgroupLayout: Sendable, Equatable {
 
     /// Reads /proc/self/mountinfo; nil when the host has no cgroups mounted at all.
     public static func detect(mountinfo: String? = nil) -> CgroupLayout? {
-        guard let text = mountinfo ?? readText("/proc/self/mountinfo") else { return nil }
+        guard let text = mountinfo ?? FileContents.text("/proc/self/mountinfo") else { return nil }
         var hierarchies: [String: String] = [:]
         var unified: String? = nil
         for line in text.split(separator: "\n") {
@@ -46,21 +46,6 @@ public enum CgroupLayout: Sendable, Equatable {
         if hierarchies.isEmpty, let unified { return .unified(root: unified) }
         if hierarchies.isEmpty { return nil }
         return .legacy(hierarchies: hierarchies, unified: unified)
-    }
-
-    static func readText(_ path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
