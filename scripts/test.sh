@@ -17,6 +17,17 @@ swift build --build-tests
 echo "test.sh: running tests"
 swift test --skip-build
 
+# The cgroup tests once more on a pure cgroup v2 kernel (Debian 12's 6.1, under qemu).
+echo "test.sh: cgroup v2 tests in a VM (scripts/vm-test.sh)"
+status=0
+scripts/vm-test.sh || status=$?
+if [ "$status" -eq 2 ]; then
+    echo "test.sh: vm-test skipped: no Debian 6.1 kernel package reachable from the apt sources"
+elif [ "$status" -ne 0 ]; then
+    echo "test.sh: vm-test failed" >&2
+    exit 1
+fi
+
 # The suite's own leak check, across all tests: nothing of a test container may remain.
 leaks=""
 grep -q "corral-test-" /proc/self/mountinfo && leaks="$leaks mounts"

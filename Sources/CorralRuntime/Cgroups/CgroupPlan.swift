@@ -14,7 +14,8 @@ public struct CgroupPlan: Sendable, Equatable {
 
     /// Directories to create, parents first (the container's own last in each hierarchy).
     public var directories: [String]
-    /// Controllers to enable for children, written before the container's directory exists.
+    /// Controllers to enable for children on cgroup2: `delegations[i]` is written in the parent
+    /// of `directories[i]` just before that directory is created.
     public var delegations: [Write]
     public var writes: [Write]
     /// The cgroup2 directory init is cloned into (CLONE_INTO_CGROUP), if the host has cgroup2.

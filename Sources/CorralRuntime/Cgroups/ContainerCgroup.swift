@@ -38,8 +38,9 @@ public final class ContainerCgroup {
     }
 
     private func create() throws {
-        for delegation in plan.delegations { try write(delegation, toleratingBusy: true) }
-        for directory in plan.directories {
+        // On cgroup2 each level enables the controllers for the next before that one exists.
+        for (index, directory) in plan.directories.enumerated() {
+            if index < plan.delegations.count { try write(plan.delegations[index], toleratingBusy: true) }
             guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", directory, detail: "cgroup") }
         }
         // Cgroups are host-wide: a populated one is another container of the same name.

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The cgroup tests on a pure cgroup v2 host, for real (DESIGN.md §5): boots Debian 12's own
+# 6.1 kernel under qemu (TCG; the kernel package is downloaded and unpacked into a cache, never
+# installed on this host) with an initramfs holding busybox, the static release corral-monitor,
+# a busybox container rootfs and the test script, which runs containers and prints one
+# "VMTEST name PASS|FAIL" line each on the serial console. Exits non-zero unless all pass.
+set -eu
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "vm-test: needs root (static build tools, cpio of device nodes)" >&2; exit 1; }
+. scripts/lib.sh
+ensure_packages $BUILD_PACKAGES qemu-system-x86 busybox-static gcc libc6-dev cpio
+ensure_swift
+
+cache=${CORRAL_VM_CACHE:-/var/cache/corral-test/kernel}
+mkdir -p "$cache"
+package=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -1)
+[ -n "$package" ] || { echo "vm-test: no linux-image-6.1.0-*-amd64 package in the apt sources" >&2; exit 2; }
+if ! ls "$cache/$package"/boot/vmlinuz-* >/dev/null 2>&1; then
+    echo "vm-test: downloading $package (unpacked into $cache, not installed)"
+    (cd "$cache" && apt-get download -q "$package" >/dev/null)
+    rm -rf "$cache/$package" && dpkg-deb -x "$cache/${package}"_*.deb "$cache/$package"
+fi
+kernel=$(ls "$cache/$package"/boot/vmlinuz-* | head -1)
+
+echo "vm-test: building the static corral-monitor"
+bin=$(scripts/build-release.sh corral-monitor)
+work=$(mktemp -d /tmp/corral-vm-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+initramfs=$work/initramfs
+mkdir -p "$initramfs"/{bin,proc,sys,dev,tmp,run,corral/tests,corral/rootfs/bin,corral/rootfs/proc,corral/rootfs/sys,corral/rootfs/dev,corral/rootfs/tmp}
+cp /bin/busybox "$initramfs/bin/busybox"
+for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -sf busybox "$initramfs/bin/$applet"; done
+strip -o "$initramfs/corral/corral-monitor" "$bin/corral-monitor"
+cp /bin/busybox "$initramfs/corral/rootfs/bin/busybox"
+for applet in sh sleep true echo cat ls; do ln -sf busybox "$initramfs/corral/rootfs/bin/$applet"; done
+gcc -static -O1 -x c -o "$initramfs/corral/rootfs/bin/probe" Tests/CorralTestSupport/Probe/syscall-probe.c.txt
+
+definition() {  # NAME SCRIPT EXTRA
+    cat > "$initramfs/corral/tests/$1.xml" <<XML
+<domain type='lxc'>
+  <name>$1</name>
+  <os><type>exe</type><init>/bin/sh</init><initarg>-c</initarg><initarg>$2</initarg></os>
+  $3
+  <devices><filesystem type='mount'><source dir='/corral/rootfs'/><target dir='/'/></filesystem></devices>
+</domain>
+XML
+}
+definition mem64 '/bin/probe alloc 256; echo "status=$?"' "<memory unit='MiB'>64</memory>"
+definition mem1g '/bin/probe alloc 256; echo "status=$?"' "<memory unit='GiB'>1</memory>"
+definition bomb '/bin/probe forkbomb' "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:pids max='40'/></c:container></metadata>"
+definition stuck "trap '' TERM; sleep 1000 &amp; sleep 1000 &amp; echo started; wait; wait" \
+    "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop timeout='1'/></c:container></metadata>"
+
+cat > "$initramfs/init" <<'INIT'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+if [ ! -e /.switched ]; then
+    # pivot_root does not work from the initramfs itself: move everything into a tmpfs first.
+    mkdir -p /newroot && mount -t tmpfs -o size=1200m tmpfs /newroot
+    cp -a /bin /corral /init /newroot/ && mkdir -p /newroot/proc /newroot/sys /newroot/dev /newroot/tmp /newroot/run
+    touch /newroot/.switched
+    umount /proc /sys /dev
+    exec switch_root /newroot /init
+fi
+mount -t cgroup2 none /sys/fs/cgroup
+result() { if [ "$2" = yes ]; then echo "VMTEST $1 PASS"; else echo "VMTEST $1 FAIL: $3"; fi; }
+echo "VMTEST kernel $(uname -r), cgroup controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+run() { /corral/corral-monitor "/corral/tests/$1.xml" --state-dir /run/corral 2>&1; }
+out=$(run mem64); case "$out" in *status=137*) result memory-64MiB-stops-256MiB yes;; *) result memory-64MiB-stops-256MiB no "$out";; esac
+out=$(run mem1g); case "$out" in *"256 MiB allocated"*status=0*) result memory-1GiB-allows-256MiB yes;; *) result memory-1GiB-allows-256MiB no "$out";; esac
+out=$(run bomb); forks=$(echo "$out" | sed -n 's/^forkbomb: \([0-9]*\) forks.*/\1/p')
+if [ -n "$forks" ] && [ "$forks" -lt 40 ] && /bin/true; then result pids-limit-stops-fork-bomb yes; else result pids-limit-stops-fork-bomb no "$out"; fi
+/corral/corral-monitor /corral/tests/stuck.xml --state-dir /run/corral > /tmp/stuck.out 2>&1 &
+monitor=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do grep -q started /tmp/stuck.out && break; sleep 0.5; done
+[ -d /sys/fs/cgroup/corral/stuck ] && result cgroup-created yes || result cgroup-created no "$(cat /tmp/stuck.out)"
+kill -TERM $monitor; wait $monitor
+if pgrep -x sleep >/dev/null; then result cgroup-kill-leaves-no-process no "$(pgrep -l sleep)"; else result cgroup-kill-leaves-no-process yes; fi
+left=$(ls /sys/fs/cgroup/corral 2>/dev/null | grep -c -v -e '^cgroup\.' -e '\.' || true)
+[ "$left" = 0 ] && result no-cgroup-left yes || result no-cgroup-left no "$(ls /sys/fs/cgroup/corral)"
+echo "VMTEST DONE"
+poweroff -f
+INIT
+chmod +x "$initramfs/init"
+(cd "$initramfs" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
+echo "vm-test: booting $(basename "$kernel") under qemu (TCG), initramfs $(( $(stat -c %s "$work/initramfs.gz") / 1048576 )) MiB"
+timeout ${VM_TIMEOUT:-600} qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$work/initramfs.gz" -append "console=ttyS0 quiet panic=-1 rdinit=/init" \
+    > "$work/serial.log" 2>&1 || true
+grep -a "VMTEST" "$work/serial.log" | tr -d '\r'
+grep -aq "VMTEST DONE" "$work/serial.log" || { echo "vm-test: the VM did not finish; last lines:"; tail -20 "$work/serial.log"; exit 1; }
+! grep -aq "VMTEST .* FAIL" "$work/serial.log"
