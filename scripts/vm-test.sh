@@ -22,8 +22,8 @@ if ! ls "$cache/$package"/boot/vmlinuz-* >/dev/null 2>&1; then
 fi
 kernel=$(ls "$cache/$package"/boot/vmlinuz-* | head -1)
 
-echo "vm-test: building the static corral-monitor"
-bin=$(scripts/build-release.sh corral-monitor)
+echo "vm-test: building the static corral-monitor and corrald"
+bin=$(scripts/build-release.sh corral-monitor corrald)
 work=$(mktemp -d /tmp/corral-vm-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 initramfs=$work/initramfs
@@ -31,6 +31,8 @@ mkdir -p "$initramfs"/{bin,proc,sys,dev,tmp,run,corral/tests,corral/rootfs/bin,c
 cp /bin/busybox "$initramfs/bin/busybox"
 for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -sf busybox "$initramfs/bin/$applet"; done
 strip -o "$initramfs/corral/corral-monitor" "$bin/corral-monitor"
+strip -o "$initramfs/corral/corrald" "$bin/corrald"
+mkdir -p "$initramfs/corral/containers" "$initramfs/corral/staged"
 cp /bin/busybox "$initramfs/corral/rootfs/bin/busybox"
 for applet in sh sleep true echo cat ls; do ln -sf busybox "$initramfs/corral/rootfs/bin/$applet"; done
 gcc -static -O1 -x c -o "$initramfs/corral/rootfs/bin/probe" Tests/CorralTestSupport/Probe/syscall-probe.c.txt
@@ -48,6 +50,8 @@ XML
 definition mem64 '/bin/probe alloc 256; echo "status=$?"' "<memory unit='MiB'>64</memory>"
 definition mem1g '/bin/probe alloc 256; echo "status=$?"' "<memory unit='GiB'>1</memory>"
 definition bomb '/bin/probe forkbomb' "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:pids max='40'/></c:container></metadata>"
+definition web 'trap "exit 0" TERM; while true; do sleep 1 &amp; wait; done' "<memory unit='MiB'>96</memory>"
+mv "$initramfs/corral/tests/web.xml" "$initramfs/corral/staged/web.xml"
 definition stuck "trap '' TERM; sleep 1000 &amp; sleep 1000 &amp; echo started; wait; wait" \
     "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop timeout='1'/></c:container></metadata>"
 
@@ -64,6 +68,7 @@ if [ ! -e /.switched ]; then
     exec switch_root /newroot /init
 fi
 mount -t cgroup2 none /sys/fs/cgroup
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts && { [ -e /dev/ptmx ] || ln -s pts/ptmx /dev/ptmx; }
 result() { if [ "$2" = yes ]; then echo "VMTEST $1 PASS"; else echo "VMTEST $1 FAIL: $3"; fi; }
 echo "VMTEST kernel $(uname -r), cgroup controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 run() { /corral/corral-monitor "/corral/tests/$1.xml" --state-dir /run/corral 2>&1; }
@@ -79,6 +84,19 @@ kill -TERM $monitor; wait $monitor
 if pgrep -x sleep >/dev/null; then result cgroup-kill-leaves-no-process no "$(pgrep -l sleep)"; else result cgroup-kill-leaves-no-process yes; fi
 left=$(ls /sys/fs/cgroup/corral 2>/dev/null | grep -c -v -e '^cgroup\.' -e '\.' || true)
 [ "$left" = 0 ] && result no-cgroup-left yes || result no-cgroup-left no "$(ls /sys/fs/cgroup/corral)"
+# corrald as systemd runs it with Delegate=yes: its unit's cgroup, INVOCATION_ID set.
+unit=/sys/fs/cgroup/system.slice/corrald.service
+mkdir -p $unit && echo "+memory +pids" > /sys/fs/cgroup/cgroup.subtree_control && echo "+memory +pids" > /sys/fs/cgroup/system.slice/cgroup.subtree_control
+sh -c "echo \$\$ > $unit/cgroup.procs; INVOCATION_ID=vmtest exec /corral/corrald --config /dev/null --config-dir /corral/containers --state-dir /run/corral --log-dir /tmp --monitor /corral/corral-monitor" > /tmp/corrald.log 2>&1 &
+daemon=$!
+for i in $(seq 60); do grep -q "corrald ready" /tmp/corrald.log && break; sleep 0.5; done
+mv /corral/staged/web.xml /corral/containers/
+for i in $(seq 40); do grep -q "web: running" /tmp/corrald.log && break; sleep 0.5; done
+limit=$(cat $unit/containers/web/memory.max 2>/dev/null)
+[ "$limit" = 100663296 ] && result delegated-container-cgroup yes || result delegated-container-cgroup no "memory.max=$limit; $( (cat /tmp/web.log 2>/dev/null | tail -5; tail -3 /tmp/corrald.log) | tr "\n" "|")"
+grep -qx "$daemon" $unit/daemon/cgroup.procs && [ ! -s $unit/cgroup.procs ] && result daemon-in-a-leaf yes || result daemon-in-a-leaf no "$(cat $unit/cgroup.procs)"
+kill -TERM $daemon; wait $daemon
+[ ! -e $unit/containers/web ] && result delegated-cgroup-removed yes || result delegated-cgroup-removed no "$(ls $unit/containers)"
 echo "VMTEST DONE"
 poweroff -f
 INIT

@@ -50,7 +50,10 @@ struct CorraldCommand: ParsableCommand {
         if let templateDirectory { options.templateDirectory = templateDirectory }
         if let overlayDirectory { options.overlayDirectory = overlayDirectory }
         if let monitor { options.monitorPath = monitor }
-        if let cgroupParent { options.cgroupParent = cgroupParent }
+        if let cgroupParent {
+            options.cgroupParent = cgroupParent
+            options.cgroupParentIsExplicit = true
+        }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label) }
         let daemon = try Daemon(options: options, logger: Logger(label: "corrald"))
         throw ExitCode(daemon.run())

@@ -34,7 +34,7 @@ final class Daemon {
         }
     }
 
-    let options: DaemonOptions
+    private(set) var options: DaemonOptions
     let logger: Logger
     let state: StateDirectory
     let notifier = SystemdNotifier()
@@ -62,6 +62,7 @@ final class Daemon {
         // reach the monitors, which outlive us and would keep it open.
         _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)
         do {
+            try useDelegatedCgroup()
             try StateDirectory.writeAtomically("\(getpid())\n", to: state.daemonPIDFile)
             let signals = try BlockedSignals([SIGHUP, SIGTERM, SIGINT, SIGUSR1])
             let watch = try DirectoryWatch()
@@ -80,6 +81,18 @@ final class Daemon {
         unlink(state.daemonPIDFile)
         logger.info("corrald stopped")
         return 0
+    }
+
+    /// Under systemd with a delegated cgroup2 subtree (and no cgroup-parent configured):
+    /// corrald and its monitors in a leaf, containers beside it (see DelegatedCgroup).
+    private func useDelegatedCgroup() throws {
+        guard !options.cgroupParentIsExplicit, let layout = CgroupLayout.detect(), case .unified(let root) = layout,
+              let own = DelegatedCgroup.ownCgroup(),
+              let delegated = DelegatedCgroup(own: own, layout: layout, underSystemd: getenv("INVOCATION_ID") != nil)
+        else { return }
+        try delegated.enter(root: root)
+        options.cgroupParent = delegated.containerParent
+        logger.info("cgroups: corrald in /\(delegated.daemonLeaf), containers in /\(delegated.containerParent)/NAME")
     }
 
     private func loop(signals: BlockedSignals, watch: DirectoryWatch) throws {

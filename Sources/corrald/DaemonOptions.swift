@@ -17,6 +17,8 @@ struct DaemonOptions {
     var overlayDirectory = RuntimePaths().overlayDirectory
     var monitorPath = DaemonOptions.besideThisExecutable("corral-monitor")
     var cgroupParent = RuntimePaths().cgroupParent
+    /// Set by the configuration or the command line: then corrald does not derive its own.
+    var cgroupParentIsExplicit = false
 
     var runtimePaths: RuntimePaths {
         RuntimePaths(templateDirectory: templateDirectory, overlayDirectory: overlayDirectory, stateDirectory: stateDirectory,
@@ -47,7 +49,9 @@ struct DaemonOptions {
             case "template-dir": options.templateDirectory = value
             case "overlay-dir": options.overlayDirectory = value
             case "monitor": options.monitorPath = value
-            case "cgroup-parent": options.cgroupParent = value
+            case "cgroup-parent":
+                options.cgroupParent = value
+                options.cgroupParentIsExplicit = true
             default:
                 throw ValidationError("\(path):\(index + 1): error: unknown key '\(key)' (config-dir, state-dir, log-dir, template-dir, overlay-dir, monitor, cgroup-parent)")
             }
