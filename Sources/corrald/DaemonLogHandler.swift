@@ -18,8 +18,16 @@ struct DaemonLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    func log(event: LogEvent) {
+        write(level: event.level, message: event.message)
+    }
+
     func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
              file: String, function: String, line: UInt) {
+        write(level: level, message: message)
+    }
+
+    private func write(level: Logger.Level, message: Logger.Message) {
         let text: String
         if journal {
             text = "<\(DaemonLogHandler.priority(level))>\(message)\n"
@@ -28,7 +36,7 @@ struct DaemonLogHandler: LogHandler {
         }
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            let count = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return }
             bytes = bytes.dropFirst(count)
