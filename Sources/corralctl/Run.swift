@@ -27,10 +27,14 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The container's cgroup is PATH/NAME in every hierarchy.", valueName: "path"))
     var cgroupParent: String = RuntimePaths().cgroupParent
 
+    @Flag(help: "No cgroup (as crun's --cgroup-manager=disabled); limits in the definition are then refused.")
+    var noCgroup = false
+
     func run() throws {
         var commandLine = MonitorCommandLine([file])
         commandLine?.paths = RuntimePaths(templateDirectory: templateDir, overlayDirectory: overlayDir, stateDirectory: stateDir,
                                             cgroupParent: cgroupParent)
+        commandLine?.paths.usesCgroups = !noCgroup
         guard let commandLine else { throw ValidationError("usage: corralctl run \(MonitorCommandLine.usage)") }
         throw ExitCode(ForegroundRun.execute(commandLine, report: false, log: { StandardError.write($0 + "\n") }))
     }

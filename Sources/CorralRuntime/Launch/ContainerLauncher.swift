@@ -140,9 +140,11 @@ public enum ContainerLauncher {
     /// The container's cgroup on this host. Without cgroups on the host, a definition that asks
     /// for limits cannot be honoured and is refused; others run without one.
     static func makeCgroup(_ domain: Domain, paths: RuntimePaths) throws -> ContainerCgroup? {
-        guard let layout = cgroupLayout else {
-            if domain.memory != nil || domain.memoryTune != nil || domain.cpuTune != nil || domain.blkioTune != nil {
-                throw RuntimeError("<memory>/<memtune>/<cputune>/<blkiotune>: this host has no cgroups mounted; Corral cannot honour them")
+        guard paths.usesCgroups, let layout = cgroupLayout else {
+            if domain.memory != nil || domain.memoryTune != nil || domain.cpuTune != nil || domain.blkioTune != nil
+                || domain.corral.pidsLimit != nil {
+                let why = paths.usesCgroups ? "this host has no cgroups mounted" : "cgroups are off (--no-cgroup)"
+                throw RuntimeError("<memory>/<memtune>/<cputune>/<blkiotune>/<corral:pids>: \(why); Corral cannot honour them")
             }
             return nil
         }

@@ -13,7 +13,7 @@ public struct MonitorCommandLine: Sendable, Equatable {
     public var logDirectory = "/var/log/corral"
     public var source: String?
 
-    public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR] [--cgroup-parent PATH]"
+    public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR] [--cgroup-parent PATH | --no-cgroup]"
     public static let superviseUsage = "--supervise [--log-dir DIR] [--source FILE] " + usage
 
     /// Parses `arguments` (without the program and subcommand names); nil when they do not fit.
@@ -28,6 +28,8 @@ public struct MonitorCommandLine: Sendable, Equatable {
             switch argument {
             case "--supervise":
                 supervise = true
+            case "--no-cgroup":
+                paths.usesCgroups = false
             case "--template-dir", "--overlay-dir", "--state-dir", "--log-dir", "--source", "--cgroup-parent":
                 guard let value = remaining.popFirst(), !value.isEmpty else { return nil }
                 switch argument {

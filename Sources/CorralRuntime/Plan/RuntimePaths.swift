@@ -11,6 +11,9 @@ public struct RuntimePaths: Sendable, Equatable {
 
     /// Each container's cgroup is PARENT/NAME below the root of every hierarchy.
     public var cgroupParent: String
+    /// No cgroup at all (`--no-cgroup`): as crun's `--cgroup-manager=disabled`, for hosts where
+    /// the launcher may not manage cgroups. Limits in the definition are then refused.
+    public var usesCgroups = true
 
     public init(templateDirectory: String = "/var/lib/corral/templates",
                 overlayDirectory: String = "/var/lib/corral/overlays",
