@@ -260,7 +260,11 @@ final class Daemon {
             break
         }
         if record?.phase == .stopped {
-            logger.info("\(name): stopped (\(record?.lastExit ?? "no exit recorded"))")
+            if let problem = record?.message {
+                logger.error("\(name): stopped (\(record?.lastExit ?? "no exit recorded")): \(problem)")
+            } else {
+                logger.info("\(name): stopped (\(record?.lastExit ?? "no exit recorded"))")
+            }
         } else if !shuttingDown {
             // The monitor itself died (its container died with it: parent-death signal).
             logger.error("\(name): its monitor (pid \(monitor.pid)) died; starting it again in 1 s")

@@ -181,3 +181,20 @@ final class NotifySocket {
         return messages
     }
 }
+
+extension DaemonTests {
+    /// A definition that parses but cannot start is a crash: logged with its cause, and its
+    /// record keeps the problem for `corralctl status`.
+    @Test func aContainerThatCannotStartSaysWhy() throws {
+        try withDaemon { daemon in
+            var definition = daemon.service("broken")
+            definition = definition.replacingOccurrences(of: "<init>/bin/sh</init>", with: "<init>/bin/nonexistent</init>")
+            try daemon.write("broken.xml", definition)
+            try daemon.start()
+            daemon.wait("the failure logged") {
+                daemon.log.contains("broken: stopped (init exited with status 125 (crashed)): cannot start: execve '/bin/nonexistent' (<init>): No such file or directory")
+            }
+            #expect(daemon.record("broken")?.message == "cannot start: execve '/bin/nonexistent' (<init>): No such file or directory")
+        }
+    }
+}
