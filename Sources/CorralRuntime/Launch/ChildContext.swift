@@ -81,6 +81,8 @@ struct ChildMount {
     var targetIsFile: Bool
     /// Skip the mount when the target does not exist, rather than create it.
     var optional: Bool
+    /// Made only after the parent placed the child in its cgroups (the cgroup2 view).
+    var afterCgroupPlacement = false
     /// deviceNode: the device number and permission bits to create it with.
     var device: UInt64 = 0
     var mode: UInt32 = 0

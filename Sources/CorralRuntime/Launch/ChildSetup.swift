@@ -18,14 +18,20 @@ struct ChildSetup {
             guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
             guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
         }
-        // Now that the parent placed us in the container's cgroups, they become the root of
-        // our cgroup namespace (and of the cgroup2 mounted at /sys/fs/cgroup inside).
-        guard corral_unshare(UInt(CLONE_NEWCGROUP)) == 0 else { fail(.cgroupNamespace) }
         // Nothing mounted from here on may propagate back to the host.
         guard mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil) == 0 else { fail(.makePrivate) }
         let root = mountRoot()
-        for index in 0..<context.mounts.count {
-            ChildMounter(root: root, errorDescriptor: context.errorDescriptor).perform(context.mounts[index])
+        let mounter = ChildMounter(root: root, errorDescriptor: context.errorDescriptor)
+        for index in 0..<context.mounts.count where !context.mounts[index].afterCgroupPlacement {
+            mounter.perform(context.mounts[index])
+        }
+        // The parent has been placing us in the container's cgroups meanwhile (on cgroup v1 that
+        // waits for an RCU grace period); once it says so, they become the root of our cgroup
+        // namespace and of the cgroup2 view mounted at /sys/fs/cgroup.
+        waitForParent()
+        guard corral_unshare(UInt(CLONE_NEWCGROUP)) == 0 else { fail(.cgroupNamespace) }
+        for index in 0..<context.mounts.count where context.mounts[index].afterCgroupPlacement {
+            mounter.perform(context.mounts[index])
         }
         bringUpLoopback()
         if context.stagingRoot != nil { pivot(to: root) }
@@ -71,7 +77,6 @@ struct ChildSetup {
             if count == 0 { errno = EPIPE }
             fail(.waitForParent)
         }
-        _ = close(context.goDescriptor)
     }
 
     /// Mounts the root filesystem on the staging directory and returns an O_PATH descriptor of

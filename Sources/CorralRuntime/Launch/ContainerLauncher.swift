@@ -118,9 +118,12 @@ public enum ContainerLauncher {
         go.reading.close()
         errors.writing.close()
         do {
-            try cgroup?.place(container.pid)
             if let idmap = domain.idmap { try IDMapWriter.write(idmap, for: container.pid) }
+            // First release: the child starts mounting while the cgroup placement (slow on v1)
+            // happens; the second says it is placed.
             try release(go.writing)
+            try cgroup?.place(container.pid)
+            try release(go.writing, last: true)
             if let failure = try readFailure(errors.reading) {
                 throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, launch: preparation.description))
             }
@@ -163,10 +166,10 @@ public enum ContainerLauncher {
         throw RuntimeError(lines.joined(separator: "\n"))
     }
 
-    private static func release(_ go: OwnedDescriptor) throws {
+    private static func release(_ go: OwnedDescriptor, last: Bool = false) throws {
         var byte: UInt8 = 1
         guard write(go.rawValue, &byte, 1) == 1 else { throw SystemCallError.last("write", "the child's start pipe") }
-        go.close()
+        if last { go.close() }
     }
 
     /// EOF means execve succeeded (the pipe is CLOEXEC); a record means a step failed.

@@ -181,7 +181,8 @@ final class LaunchPreparation {
             target: arena.string(LaunchPreparation.relative(step.target)),
             options: childOptions.isEmpty ? nil : UnsafePointer(arena.array(childOptions)), optionCount: childOptions.count,
             attributes: LaunchPreparation.attributes(step.flags), targetIsFile: targetIsFile,
-            optional: step.flags.contains(.ifPresent), device: device?.number ?? 0, mode: device?.mode ?? 0)
+            optional: step.flags.contains(.ifPresent), afterCgroupPlacement: step.flags.contains(.afterCgroupPlacement),
+            device: device?.number ?? 0, mode: device?.mode ?? 0)
     }
 
     /// A container path relative to the root, as openat2 takes it: `/srv/www` → `srv/www`.

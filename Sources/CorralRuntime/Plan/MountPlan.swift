@@ -85,7 +85,7 @@ public struct MountPlan: Sendable, Equatable {
             MountStep(.filesystem(type: "proc", options: []), at: ContainerPath.literal("proc"), flags: .kernelFilesystem),
             MountStep(.filesystem(type: "sysfs", options: []), at: ContainerPath.literal("sys"), flags: MountFlags.kernelFilesystem.union(.readOnly)),
             // The container's own cgroup subtree, writable: what systemd as init manages.
-            MountStep(.filesystem(type: "cgroup2", options: []), at: ContainerPath.literal("sys", "fs", "cgroup"), flags: MountFlags.kernelFilesystem.union(.ifPresent)),
+            MountStep(.filesystem(type: "cgroup2", options: []), at: ContainerPath.literal("sys", "fs", "cgroup"), flags: MountFlags.kernelFilesystem.union([.ifPresent, .afterCgroupPlacement])),
             MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "0755"), MountOption("size", "64k")]),
                       at: ContainerPath.literal("dev"), flags: [.noSetUID, .noExecute]),
             MountStep(.filesystem(type: "devpts", options: [MountOption("newinstance"), MountOption("ptmxmode", "0666"),

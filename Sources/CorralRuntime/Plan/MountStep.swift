@@ -95,6 +95,10 @@ public struct MountFlags: OptionSet, Sendable, Hashable {
     /// without it, missing targets are created.
     public static let ifPresent = MountFlags(rawValue: 1 << 4)
 
+    /// Mounted once the container is in its cgroups and its cgroup namespace (the cgroup2 view
+    /// of /sys/fs/cgroup); the launcher places it while the other mounts are being made.
+    public static let afterCgroupPlacement = MountFlags(rawValue: 1 << 5)
+
     /// What /proc, /sys and the like get: nothing on them is a device or a setuid program.
     public static let kernelFilesystem: MountFlags = [.noSetUID, .noDevices, .noExecute]
 }
