@@ -135,9 +135,13 @@ struct DaemonTests {
             let path = daemon.sandbox.directory + "/notify"
             let socket = try NotifySocket(path: path)
             try daemon.write("web.xml", daemon.service("web"))
-            try daemon.start(environment: ["NOTIFY_SOCKET": path])
+            try daemon.start(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000", "JOURNAL_STREAM": "8:1234"])
             let messages = socket.receive(until: { $0.contains("READY=1") }, seconds: 30)
             #expect(messages.contains { $0.hasPrefix("READY=1\nSTATUS=") }, "\(messages)")
+            // The watchdog is pinged at half its interval.
+            #expect(socket.receive(until: { $0 == "WATCHDOG=1" }, seconds: 5).contains("WATCHDOG=1"))
+            // Under systemd the log lines carry syslog priorities for journald.
+            #expect(daemon.log.split(separator: "\n").contains { $0.hasPrefix("<6>web: new definition") }, "\(daemon.log)")
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit() == 0)
             #expect(socket.receive(until: { $0.contains("STOPPING=1") }, seconds: 5).contains { $0.hasPrefix("STOPPING=1") })
