@@ -50,6 +50,14 @@ struct CorralctlDaemonTests {
             #expect(logs.output.contains("[corral] started web"))
             #expect(logs.output.contains("web-up"))
 
+            // logs -f follows what the container prints next.
+            let follow = try ContainerSandbox.run("/bin/sh", ["-c", """
+                timeout -s KILL 1.2 \(ContainerSandbox.corralctl) logs -f web --log-dir \(daemon.logDirectory) > \(daemon.sandbox.directory)/follow.out &
+                sleep 0.5; echo appended-later >> \(daemon.logDirectory)/web.log; wait
+                cat \(daemon.sandbox.directory)/follow.out
+                """], in: daemon.sandbox.directory)
+            #expect(follow.output.contains("web-up") && follow.output.hasSuffix("appended-later\n"), "\(follow.output)")
+
             // reload: SIGHUP through the pid file, seen in the log.
             #expect(try corralctl(daemon, ["reload"] + state).status == 0)
             daemon.wait("the reload") { daemon.log.contains("SIGHUP: re-read 1 definition(s)") }
