@@ -6,20 +6,11 @@ import Testing
 /// An unmodified Debian 12 with systemd as init (scripts/debian-rootfs.sh, cached outside the
 /// repository) boots to multi-user.target with no failed unit and a working journal, and shuts
 /// down through systemd's own shutdown — under `corralctl run` and under corrald.
-@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason), .serialized)
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason),
+       .enabled(if: !DebianRootfs.built.unreachable, "the Debian archive cannot be reached: no Debian rootfs to boot"),
+       .serialized)
 struct SystemContainerTests {
-    /// The rootfs, or nil (with the reason) when the Debian archive cannot be reached.
-    static let debian: (path: String?, problem: String) = {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/debian-rootfs.sh")
-            .standardizedFileURL.path
-        do {
-            let run = try ContainerSandbox.run(script, [], in: "/tmp")
-            let path = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
-            return run.status == 0 && !path.isEmpty ? (path, "") : (nil, run.errors)
-        } catch {
-            return (nil, "\(error)")
-        }
-    }()
+    static var debian: (path: String?, problem: String, unreachable: Bool) { DebianRootfs.built }
 
     /// A unit, loaded from /etc/systemd/system.control (bound from the host, so the cached
     /// rootfs stays as debootstrap made it), that reports on the boot to the console once
@@ -80,7 +71,7 @@ struct SystemContainerTests {
 
     @Test(arguments: ["mount", "template"])
     func bootsAndPowersOffUnderCorralctlRun(rootType: String) throws {
-        let rootfs = try #require(Self.debian.path, "Debian archive unreachable: \(Self.debian.problem)")
+        let rootfs = try #require(Self.debian.path, "cannot build the Debian rootfs: \(Self.debian.problem)")
         try ContainerSandbox.with { sandbox in
             let check = "\(sandbox.host)/check"
             try Self.writeCheck(into: check, rebootOnce: false)
@@ -100,7 +91,7 @@ struct SystemContainerTests {
     }
 
     @Test func bootsRebootsAndShutsDownUnderCorrald() throws {
-        let rootfs = try #require(Self.debian.path, "Debian archive unreachable: \(Self.debian.problem)")
+        let rootfs = try #require(Self.debian.path, "cannot build the Debian rootfs: \(Self.debian.problem)")
         try ContainerSandbox.with { sandbox in
             let daemon = try DaemonHarness(sandbox)
             defer { daemon.shutDown() }
@@ -129,4 +120,21 @@ struct SystemContainerTests {
             #expect(daemon.record("debian")?.lastExit?.contains("signal 9") == false)
         }
     }
+}
+
+/// The Debian rootfs, built once per test run: nil with the reason; `unreachable` (exit 2 of
+/// the script) skips the system container tests, any other failure fails them.
+enum DebianRootfs {
+    static let built: (path: String?, problem: String, unreachable: Bool) = {
+        guard ContainerSandbox.canRunContainers else { return (nil, "not root", false) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/debian-rootfs.sh")
+            .standardizedFileURL.path
+        do {
+            let run = try ContainerSandbox.run(script, [], in: "/tmp")
+            let path = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            return run.status == 0 && !path.isEmpty ? (path, "", false) : (nil, run.errors, run.status == 2)
+        } catch {
+            return (nil, "\(error)", false)
+        }
+    }()
 }
