@@ -12,6 +12,12 @@ cd "$(dirname "$0")/.."
 ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs systemd gcc libc6-dev
 ensure_swift
 
+# The system container tests boot a Debian 12 rootfs: build it (once, cached) before the suite.
+status=0
+scripts/debian-rootfs.sh >/dev/null || status=$?
+[ "$status" -eq 2 ] && echo "test.sh: no Debian rootfs (archive unreachable): the system container tests will be skipped"
+[ "$status" -ne 0 ] && [ "$status" -ne 2 ] && { echo "test.sh: building the Debian rootfs failed" >&2; exit 1; }
+
 echo "test.sh: building"
 swift build --build-tests
 echo "test.sh: running tests"

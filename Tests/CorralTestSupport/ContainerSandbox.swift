@@ -103,7 +103,7 @@ public final class ContainerSandbox: @unchecked Sendable {
     }
 
     public static func run(_ executable: String, _ arguments: [String], in directory: String,
-                    signalAfter: (seconds: Double, signal: Int32)? = nil) throws -> Run {
+                    signalAfter: (seconds: Double, signal: Int32)? = nil, timeout: Double = 60) throws -> Run {
         let outputFile = "\(directory)/.stdout-\(UUID().uuidString)"
         let errorFile = "\(directory)/.stderr-\(UUID().uuidString)"
         for file in [outputFile, errorFile] {
@@ -125,11 +125,11 @@ public final class ContainerSandbox: @unchecked Sendable {
             kill(process.processIdentifier, signal)
         }
         // A container that hangs must not hang the suite: kill it after a generous minute.
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            Issue.record("\(executable) \(arguments) did not finish within 60 s")
+            Issue.record("\(executable) \(arguments) did not finish within \(Int(timeout)) s")
         }
         process.waitUntilExit()
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus

@@ -130,7 +130,8 @@ enum DebianRootfs {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/debian-rootfs.sh")
             .standardizedFileURL.path
         do {
-            let run = try ContainerSandbox.run(script, [], in: "/tmp")
+            // debootstrap takes a minute or two on a machine that has no cached rootfs yet.
+            let run = try ContainerSandbox.run(script, [], in: "/tmp", timeout: 900)
             let path = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
             return run.status == 0 && !path.isEmpty ? (path, "", false) : (nil, run.errors, run.status == 2)
         } catch {
