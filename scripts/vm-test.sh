@@ -13,7 +13,15 @@ ensure_swift
 
 cache=${CORRAL_VM_CACHE:-/var/cache/corral-test/kernel}
 mkdir -p "$cache"
-package=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -1)
+newest_kernel() { apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -1; }
+package=$(newest_kernel)
+if [ -z "$package" ] && ! ls "$cache"/linux-image-6.1.0-*/boot/vmlinuz-* >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
+    package=$(newest_kernel)
+fi
+if [ -z "$package" ]; then  # offline, but unpacked earlier: use that
+    package=$(ls -d "$cache"/linux-image-6.1.0-*-amd64 2>/dev/null | xargs -r -n1 basename | sort -V | tail -1)
+fi
 [ -n "$package" ] || { echo "vm-test: no linux-image-6.1.0-*-amd64 package in the apt sources" >&2; exit 2; }
 if ! ls "$cache/$package"/boot/vmlinuz-* >/dev/null 2>&1; then
     echo "vm-test: downloading $package (unpacked into $cache, not installed)"
