@@ -26,14 +26,8 @@ public final class ConsoleLog {
     public func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
         if size + bytes.count > capacity { rotate() }
-        var offset = 0
-        while offset < bytes.count {
-            let count = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-            if count < 0 && errno == EINTR { continue }
-            // A full disk loses log lines, never the container.
-            guard count > 0 else { return }
-            offset += count
-        }
+        // A full disk loses log lines, never the container.
+        guard FileIO.writeAll(descriptor, bytes) else { return }
         size += bytes.count
     }
 

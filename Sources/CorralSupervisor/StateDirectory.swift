@@ -62,27 +62,18 @@ public struct StateDirectory: Sendable {
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw SystemCallError.last("open", temporary) }
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress.map { $0 + written }, bytes.count - written)
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let error = SystemCallError.last("write", temporary)
-                close(descriptor)
-                unlink(temporary)
-                throw error
-            }
-            written += count
+        guard FileIO.writeAll(descriptor, text) else {
+            let error = SystemCallError.last("write", temporary)
+            close(descriptor)
+            unlink(temporary)
+            throw error
         }
         close(descriptor)
         guard rename(temporary, path) == 0 else { throw SystemCallError.last("rename", temporary, path) }
     }
 
     /// The whole file, or nil when it cannot be read.
-    public static func contents(of path: String) -> String? { FileContents.text(path) }
+    public static func contents(of path: String) -> String? { FileIO.text(path) }
 }
 
 /// Clocks as the records use them.

@@ -9,8 +9,7 @@ import Glibc
 #endif
 
 func writeError(_ text: String) {
-    let line = text + "\n"
-    _ = line.withCString { write(2, $0, strlen($0)) }
+    FileIO.writeAll(2, text + "\n")
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -51,10 +51,10 @@ struct Console: ParsableCommand {
                 guard count > 0 else { return }
                 let keys = buffer[0..<count]
                 if let escape = keys.firstIndex(of: ConsoleRelay.escape) {
-                    keys[..<escape].withUnsafeBytes { ConsoleRelay.writeAll(connection, $0) }
+                    keys[..<escape].withUnsafeBytes { _ = FileIO.writeAll(connection, $0) }
                     return
                 }
-                keys.withUnsafeBytes { ConsoleRelay.writeAll(connection, $0) }
+                keys.withUnsafeBytes { _ = FileIO.writeAll(connection, $0) }
             }
         }
     }

@@ -1,3 +1,4 @@
+import CorralRuntime
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -34,13 +35,7 @@ struct DaemonLogHandler: LogHandler {
         } else {
             text = "\(DaemonLogHandler.timestamp()) \(level) \(message)\n"
         }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return }
-            bytes = bytes.dropFirst(count)
-        }
+        FileIO.writeAll(2, text)
     }
 
     static func priority(_ level: Logger.Level) -> Int {

@@ -19,7 +19,7 @@ public enum CgroupLayout: Sendable, Equatable {
 
     /// Reads /proc/self/mountinfo; nil when the host has no cgroups mounted at all.
     public static func detect(mountinfo: String? = nil) -> CgroupLayout? {
-        guard let text = mountinfo ?? FileContents.text("/proc/self/mountinfo") else { return nil }
+        guard let text = mountinfo ?? FileIO.text("/proc/self/mountinfo") else { return nil }
         var hierarchies: [String: String] = [:]
         var unified: String? = nil
         for line in text.split(separator: "\n") {

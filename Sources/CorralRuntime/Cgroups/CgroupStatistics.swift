@@ -10,10 +10,10 @@ public struct CgroupStatistics: Sendable, Equatable {
     /// Reads the statistics of the cgroup `relativePath` (`corral/web`) on `layout`.
     public init(layout: CgroupLayout, relativePath: String) {
         func number(_ path: String) -> UInt64? {
-            FileContents.text(path).flatMap { UInt64($0.trimmingXMLSpace) }
+            FileIO.text(path).flatMap { UInt64($0.trimmingXMLSpace) }
         }
         func field(_ path: String, _ key: String) -> UInt64? {
-            FileContents.text(path)?.split(separator: "\n")
+            FileIO.text(path)?.split(separator: "\n")
                 .first { $0.hasPrefix(key + " ") }.flatMap { UInt64($0.dropFirst(key.count + 1)) }
         }
         switch layout {

@@ -21,7 +21,7 @@ public final class ContainerCgroup {
         relativePath = CgroupPlan.relativePath(parent: parent, name: domain.name)
         var available: Set<String> = []
         if case .unified(let root) = layout {
-            available = Set((FileContents.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+            available = Set((FileIO.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
         }
         plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available)
         do {
@@ -52,7 +52,7 @@ public final class ContainerCgroup {
                 let parentFile = String(write.path[..<(write.path.lastIndex(of: "/") ?? write.path.endIndex)])
                 let parent = String(parentFile[..<(parentFile.lastIndex(of: "/") ?? parentFile.endIndex)])
                 let file = String(write.path[write.path.index(after: write.path.lastIndex(of: "/") ?? write.path.startIndex)...])
-                let inherited = (FileContents.text("\(parent)/\(file)") ?? "").trimmingXMLSpace
+                let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingXMLSpace
                 try self.write(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
             } else {
                 try self.write(write)
@@ -144,7 +144,7 @@ public final class ContainerCgroup {
     }
 
     private func pids(in directory: String) -> [pid_t] {
-        (FileContents.text("\(directory)/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        (FileIO.text("\(directory)/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) }
     }
 }
 

@@ -25,7 +25,7 @@ public struct DelegatedCgroup: Sendable, Equatable {
 
     /// corrald's own cgroup2 path, from /proc/self/cgroup.
     public static func ownCgroup() -> String? {
-        FileContents.text("/proc/self/cgroup")?.split(separator: "\n")
+        FileIO.text("/proc/self/cgroup")?.split(separator: "\n")
             .first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
     }
 

@@ -39,7 +39,7 @@ public struct ContainerMonitor {
         defer { terminal?.restore() }
         var inputOpen = terminal != nil
         return try watch.wait(for: container, stopRequests: stopRequests, console: console,
-                              consoleOutput: { ConsoleRelay.writeAll(1, $0) },
+                              consoleOutput: { FileIO.writeAll(1, $0) },
                               sources: {
                                   guard inputOpen else { return [] }
                                   return [InitWatch.Source(descriptor: 0) {
@@ -55,17 +55,6 @@ public enum ConsoleRelay {
     /// The key that detaches a console client or, under `corralctl run`, asks for a stop: Ctrl-].
     public static let escape: UInt8 = 0x1D
 
-    /// Writes all of `bytes` to `descriptor` (a slow terminal must not lose console output).
-    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < bytes.count {
-            let count = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            guard count > 0 else { return }
-            offset += count
-        }
-    }
-
     /// Copies what `input` has to the console; Ctrl-] becomes a stop request instead. False at
     /// end of input.
     public static func forwardInput(from input: Int32, to console: Int32) -> Bool {
@@ -74,11 +63,11 @@ public enum ConsoleRelay {
         guard count > 0 else { return false }
         let bytes = buffer[0..<count]
         if let escape = bytes.firstIndex(of: ConsoleRelay.escape) {
-            bytes[..<escape].withUnsafeBytes { writeAll(console, $0) }
+            bytes[..<escape].withUnsafeBytes { _ = FileIO.writeAll(console, $0) }
             kill(getpid(), SIGTERM)
             return false
         }
-        bytes.withUnsafeBytes { writeAll(console, $0) }
+        bytes.withUnsafeBytes { _ = FileIO.writeAll(console, $0) }
         return true
     }
 }

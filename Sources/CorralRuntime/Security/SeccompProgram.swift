@@ -24,7 +24,7 @@ enum SeccompProgram {
             key = (key ^ UInt64(byte)) &* 1_099_511_628_211
         }
         let path = "\(cache)/seccomp-\(String(key, radix: 16)).bpf"
-        if let cached = SeccompProgram.cached(path), !cached.isEmpty, cached.count % 8 == 0 { return cached }
+        if let cached = FileIO.bytes(atPath: path), !cached.isEmpty, cached.count % 8 == 0 { return cached }
         let program = try compile(profile, denied: denied)
         // A failed cache write only costs the next launch a compile.
         let descriptor = open(path + ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -34,16 +34,6 @@ enum SeccompProgram {
             if written == program.count { rename(path + ".tmp", path) } else { unlink(path + ".tmp") }
         }
         return program
-    }
-
-    private static func cached(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: 65536)
-        let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-        guard count > 0, count < bytes.count else { return nil }
-        return Array(bytes[0..<count])
     }
 
     /// The BPF instructions (8 bytes each) for `profile`.
@@ -83,15 +73,7 @@ enum SeccompProgram {
         let exported = seccomp_export_bpf(filter, pipeEnds[1])
         close(pipeEnds[1])
         guard exported == 0 else { throw SystemCallError("seccomp_export_bpf", errno: -exported) }
-        var program: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(pipeEnds[0], $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw SystemCallError.last("read", "the exported seccomp filter") }
-            if count == 0 { break }
-            program += chunk[0..<count]
-        }
+        guard let program = FileIO.readAll(pipeEnds[0]) else { throw SystemCallError.last("read", "the exported seccomp filter") }
         return program
     }
 

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole reads and writes on descriptors and small files — state records, cgroup files, /proc
+/// entries, logs, pipes — without Foundation, retrying interrupted calls in one place.
+public enum FileIO {
+    /// The file's bytes as UTF-8 text, or nil when it cannot be opened or read.
+    public static func text(_ path: String) -> String? {
+        bytes(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public static func bytes(atPath path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        return readAll(descriptor)
+    }
+
+    /// Everything `descriptor` yields until end of file; nil on a read error.
+    public static func readAll(_ descriptor: Int32) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { return nil }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+    }
+
+    /// Writes all of `bytes`, retrying interrupted and would-block writes; false on any other
+    /// error (errno tells which).
+    @discardableResult
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let count = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard count > 0 else { return false }
+            offset += count
+        }
+        return true
+    }
+
+    @discardableResult
+    public static func writeAll(_ descriptor: Int32, _ text: String) -> Bool {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+    }
+}
