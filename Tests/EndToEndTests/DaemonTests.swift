@@ -71,6 +71,8 @@ struct DaemonTests {
             daemon.wait("boot rebooted and running") { (daemon.record("boot")?.restarts ?? 0) == 1 && daemon.running("boot") != nil }
             #expect(FileManager.default.fileExists(atPath: marker))
             #expect(daemon.record("boot")?.lastExit == "init was killed by signal 1 (rebooted)")
+            // "running" is recorded before init has printed; its console reaches the log soon after.
+            daemon.wait("boot's second start in its log") { daemon.containerLog("boot").contains("boot-again") }
             #expect(daemon.containerLog("boot").contains("boot-again"))
 
             // init killed → crashed → on_crash restart, with back-off growing.
