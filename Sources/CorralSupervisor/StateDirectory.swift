@@ -44,16 +44,8 @@ public struct StateDirectory: Sendable {
 
     /// Names of files `NAME<suffix>` in the directory.
     public func names(withSuffix suffix: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasSuffix(suffix), !name.hasPrefix(".") { names.append(String(name.dropLast(suffix.count))) }
-        }
-        return names.sorted()
+        FileIO.entries(of: path).map(\.name).filter { $0.hasSuffix(suffix) && !$0.hasPrefix(".") }
+            .map { String($0.dropLast(suffix.count)) }.sorted()
     }
 
     /// Writes `text` to `path` through a temporary file and rename(2): readers see the old

@@ -1,3 +1,4 @@
+import CorralDomain
 import CorralRuntime
 import CorralSupervisor
 import ArgumentParser
@@ -37,8 +38,8 @@ struct DaemonOptions {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             guard !line.allSatisfy(\.isWhitespace) else { continue }
             let parts = line.split(separator: "=", maxSplits: 1)
-            let key = parts.first.map { String($0).trimmingSpaces } ?? ""
-            let value = parts.count == 2 ? String(parts[1]).trimmingSpaces : ""
+            let key = parts.first.map { String($0).trimmingXMLWhitespace } ?? ""
+            let value = parts.count == 2 ? String(parts[1]).trimmingXMLWhitespace : ""
             guard parts.count == 2, !value.isEmpty else {
                 throw ValidationError("\(path):\(index + 1): error: expected 'key = value'")
             }
@@ -67,11 +68,5 @@ struct DaemonOptions {
         let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let slash = path.lastIndex(of: "/") else { return name }
         return String(path[...slash]) + name
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -41,13 +41,6 @@ struct DefinitionScan {
     }
 
     private static func names(in directory: String) -> [String] {
-        guard let handle = opendir(directory) else { return [] }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if isDefinitionName(name) { names.append(name) }
-        }
-        return names.sorted()
+        FileIO.entries(of: directory).map(\.name).filter(isDefinitionName).sorted()
     }
 }

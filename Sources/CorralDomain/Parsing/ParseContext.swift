@@ -74,7 +74,7 @@ struct ParseContext {
 
 extension String {
     /// The string without XML whitespace (space, tab, CR, LF) at either end.
-    var trimmingXMLWhitespace: String {
+    public var trimmingXMLWhitespace: String {
         let utf8 = self.utf8
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         guard let first = utf8.firstIndex(where: { !isSpace($0) }),

@@ -1,3 +1,5 @@
+import CorralDomain
+
 /// What a container's cgroup says about its use of the machine, for `corralctl status`.
 public struct CgroupStatistics: Sendable, Equatable {
     public var memoryCurrent: UInt64?
@@ -10,7 +12,7 @@ public struct CgroupStatistics: Sendable, Equatable {
     /// Reads the statistics of the cgroup `relativePath` (`corral/web`) on `layout`.
     public init(layout: CgroupLayout, relativePath: String) {
         func number(_ path: String) -> UInt64? {
-            FileIO.text(path).flatMap { UInt64($0.trimmingXMLSpace) }
+            FileIO.text(path).flatMap { UInt64($0.trimmingXMLWhitespace) }
         }
         func field(_ path: String, _ key: String) -> UInt64? {
             FileIO.text(path)?.split(separator: "\n")

@@ -52,7 +52,7 @@ public final class ContainerCgroup {
                 let parentFile = String(write.path[..<(write.path.lastIndex(of: "/") ?? write.path.endIndex)])
                 let parent = String(parentFile[..<(parentFile.lastIndex(of: "/") ?? parentFile.endIndex)])
                 let file = String(write.path[write.path.index(after: write.path.lastIndex(of: "/") ?? write.path.startIndex)...])
-                let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingXMLSpace
+                let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingXMLWhitespace
                 try self.write(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
             } else {
                 try self.write(write)
@@ -131,26 +131,11 @@ public final class ContainerCgroup {
 
     /// Removes `directory` and its sub-cgroups; true while something is left.
     private static func removeTree(_ directory: String) -> Bool {
-        guard let handle = opendir(directory) else { return false }
-        var children: [String] = []
-        while let entry = readdir(handle) {
-            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { children.append(name) }
-        }
-        closedir(handle)
-        for child in children { _ = removeTree("\(directory)/\(child)") }
+        for child in FileIO.entries(of: directory) where child.isDirectory { _ = removeTree("\(directory)/\(child.name)") }
         return rmdir(directory) != 0 && errno != ENOENT
     }
 
     private func pids(in directory: String) -> [pid_t] {
         (FileIO.text("\(directory)/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) }
-    }
-}
-
-extension String {
-    public var trimmingXMLSpace: String { trimmingXMLWhitespaceInRuntime }
-    fileprivate var trimmingXMLWhitespaceInRuntime: String {
-        String(drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\n" || $0 == "\t" }.reversed())
     }
 }

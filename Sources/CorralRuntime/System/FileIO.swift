@@ -49,4 +49,17 @@ public enum FileIO {
         var bytes = Array(text.utf8)
         return bytes.withUnsafeMutableBytes { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
     }
+
+    /// The names in a directory (without `.` and `..`), and whether each is a directory;
+    /// empty when it cannot be read.
+    public static func entries(of directory: String) -> [(name: String, isDirectory: Bool)] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var entries: [(name: String, isDirectory: Bool)] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { entries.append((name, entry.pointee.d_type == UInt8(DT_DIR))) }
+        }
+        return entries
+    }
 }
