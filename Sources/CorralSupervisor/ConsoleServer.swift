@@ -17,25 +17,13 @@ final class ConsoleServer {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard descriptor >= 0 else { throw SystemCallError.last("socket", path) }
         listener = OwnedDescriptor(descriptor)
-        var address = ConsoleServer.address(path)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else { throw SystemCallError.last("bind", path) }
+        guard let address = UnixSocketAddress(path) else { throw SystemCallError("bind", [path], errno: ENAMETOOLONG) }
+        guard address.withSocketAddress({ bind(descriptor, $0, $1) }) == 0 else { throw SystemCallError.last("bind", path) }
         chmod(path, 0o600)
         guard listen(descriptor, 2) == 0 else { throw SystemCallError.last("listen", path) }
     }
 
     deinit { unlink(path) }
-
-    static func address(_ path: String) -> sockaddr_un {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            for (index, byte) in path.utf8.prefix(bytes.count - 1).enumerated() { bytes[index] = byte }
-        }
-        return address
-    }
 
     /// What the poll loop watches: the listener, and the client when one is attached.
     func sources(console: ConsolePTY) -> [InitWatch.Source] {

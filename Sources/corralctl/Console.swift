@@ -22,15 +22,8 @@ struct Console: ParsableCommand {
         let connection = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard connection >= 0 else { throw ValidationError("socket: \(String(cString: strerror(errno)))") }
         defer { close(connection) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            for (index, byte) in path.utf8.prefix(bytes.count - 1).enumerated() { bytes[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
+        guard let address = UnixSocketAddress(path) else { throw ValidationError("the console socket path is too long: \(path)") }
+        guard address.withSocketAddress({ connect(connection, $0, $1) }) == 0 else {
             throw ValidationError("cannot reach the console of '\(name)' at \(path): \(String(cString: strerror(errno))) (is it running under corrald?)")
         }
         StandardError.write("corralctl: attached to \(name)'s console; Ctrl-] detaches\r\n")

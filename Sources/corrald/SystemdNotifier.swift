@@ -29,22 +29,8 @@ final class SystemdNotifier {
 
     /// Sends `state` (e.g. "READY=1\nSTATUS=3 running"); errors are not the daemon's problem.
     func notify(_ state: String) {
-        guard let socketPath, descriptor >= 0 else { return }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var pathBytes = Array(socketPath.utf8)
-        if pathBytes.first == UInt8(ascii: "@") { pathBytes[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard pathBytes.count < capacity else { return }
-        withUnsafeMutableBytes(of: &address.sun_path) { path in
-            for (index, byte) in pathBytes.enumerated() { path[index] = byte }
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + pathBytes.count + (pathBytes.first == 0 ? 0 : 1))
+        guard let socketPath, descriptor >= 0, let address = UnixSocketAddress(socketPath) else { return }
         let message = Array(state.utf8)
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                sendto(descriptor, message, message.count, Int32(MSG_NOSIGNAL), socketAddress, length)
-            }
-        }
+        _ = address.withSocketAddress { sendto(descriptor, message, message.count, Int32(MSG_NOSIGNAL), $0, $1) }
     }
 }
