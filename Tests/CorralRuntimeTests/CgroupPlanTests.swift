@@ -40,6 +40,7 @@ import Testing
         #expect(hierarchies["cpu"] == "/sys/fs/cgroup/cpu,cpuacct")
         #expect(hierarchies["cpuacct"] == "/sys/fs/cgroup/cpu,cpuacct")
         #expect(hierarchies["name=systemd"] == "/sys/fs/cgroup/systemd")
+        #expect(Set(hierarchies.keys) == ["name=systemd", "memory", "cpu", "cpuacct", "pids", "freezer", "cpuset"], "flags such as xattr are not controllers")
         #expect(hybrid.name == "hybrid cgroup v1/v2")
         #expect(CgroupLayout.detect(mountinfo: "1 0 8:1 / / rw - ext4 /dev/vda rw") == nil)
     }

@@ -24,20 +24,18 @@ public enum CgroupLayout: Sendable, Equatable {
         var unified: String? = nil
         for line in text.split(separator: "\n") {
             // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL…] - TYPE SOURCE SUPEROPTIONS"
-            let halves = line.components(separatedBy: " - ")
-            guard halves.count == 2 else { continue }
-            let fields = halves[0].split(separator: " ")
-            let tail = halves[1].split(separator: " ")
-            guard fields.count >= 5, tail.count >= 3 else { continue }
+            let fields = line.split(separator: " ")
+            guard fields.count >= 5, let separator = fields.firstIndex(of: "-"), separator + 3 < fields.count else { continue }
             let mountPoint = String(fields[4])
-            switch tail[0] {
+            switch fields[separator + 1] {
             case "cgroup2":
                 if unified == nil { unified = mountPoint }
             case "cgroup":
-                for option in tail[2].split(separator: ",") {
-                    let controller = option.hasPrefix("name=") ? String(option) : String(option)
-                    if ["rw", "ro", "relatime", "noatime", "nosuid", "nodev", "noexec"].contains(controller) { continue }
-                    hierarchies[controller] = mountPoint
+                // Super options are controllers, `name=…`, and flags that are not controllers.
+                let flags: Set<Substring> = ["rw", "ro", "xattr", "noprefix", "clone_children", "cpuset_v2_mode", "favordynmods"]
+                for option in fields[separator + 3].split(separator: ",")
+                where !flags.contains(option) && (option.hasPrefix("name=") || !option.contains("=")) {
+                    hierarchies[String(option)] = mountPoint
                 }
             default:
                 continue
@@ -46,31 +44,5 @@ public enum CgroupLayout: Sendable, Equatable {
         if hierarchies.isEmpty, let unified { return .unified(root: unified) }
         if hierarchies.isEmpty { return nil }
         return .legacy(hierarchies: hierarchies, unified: unified)
-    }
-}
-
-extension StringProtocol {
-    /// Splits on a multi-character separator (Foundation-free).
-    func components(separatedBy separator: String) -> [String] {
-        var parts: [String] = []
-        var rest = Substring(self)
-        while let range = rest.range(of: separator) {
-            parts.append(String(rest[..<range.lowerBound]))
-            rest = rest[range.upperBound...]
-        }
-        parts.append(String(rest))
-        return parts
-    }
-
-    func range(of needle: String) -> Range<Index>? {
-        guard !needle.isEmpty else { return nil }
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].hasPrefix(needle) {
-                return index..<self.index(index, offsetBy: needle.count)
-            }
-            index = self.index(after: index)
-        }
-        return nil
     }
 }

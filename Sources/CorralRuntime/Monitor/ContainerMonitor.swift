@@ -12,8 +12,8 @@ public struct ContainerMonitor {
     public let file: String
     public let paths: RuntimePaths
 
-    /// Default graceful-stop signal and time before SIGKILL (overridable in Corral's metadata).
-    public static let defaultStopSignal = SIGTERM
+    /// Default time between the stop signal (see StopSignal) and SIGKILL, overridable in
+    /// Corral's metadata.
     public static let defaultStopTimeoutSeconds: UInt32 = 10
 
     public init(domain: Domain, file: String, paths: RuntimePaths) {
