@@ -19,7 +19,7 @@ public struct StateDirectory: Sendable {
     public var statusFile: String { "\(path)/status" }
 
     public func create() throws {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", path) }
+        try HostDirectory.create(path)
     }
 
     public func write(_ record: ContainerRecord) throws {

@@ -41,7 +41,7 @@ public final class ContainerCgroup {
         // On cgroup2 each level enables the controllers for the next before that one exists.
         for (index, directory) in plan.directories.enumerated() {
             if index < plan.delegations.count { try write(plan.delegations[index], toleratingBusy: true) }
-            guard mkdir(directory, 0o755) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", directory, detail: "cgroup") }
+            try HostDirectory.create(directory, detail: "cgroup")
         }
         // Cgroups are host-wide: a populated one is another container of the same name.
         for directory in plan.containerDirectories where !pids(in: directory).isEmpty {

@@ -32,7 +32,7 @@ public struct DelegatedCgroup: Sendable, Equatable {
     /// Moves this process into the leaf.
     public func enter(root: String) throws {
         let leaf = "\(root)/\(daemonLeaf)"
-        guard mkdir(leaf, 0o755) == 0 || errno == EEXIST else { throw SystemCallError.last("mkdir", leaf, detail: "cgroup") }
+        try HostDirectory.create(leaf, detail: "cgroup")
         guard ContainerCgroup.set("\(leaf)/cgroup.procs", String(getpid())) else {
             throw SystemCallError.last("write", "\(leaf)/cgroup.procs", detail: "cgroup")
         }
