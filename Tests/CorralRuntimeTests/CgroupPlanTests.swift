@@ -48,11 +48,18 @@ import Testing
     @Test func unifiedDriverDelegatesAndWritesV2Files() throws {
         let plan = CgroupPlan(domain: try Self.domain(Self.limits), layout: .unified(root: "/sys/fs/cgroup"), parent: "corral",
                               available: ["cpu", "memory", "pids", "io", "hugetlb"])
-        #expect(plan.directories == ["/sys/fs/cgroup/corral", "/sys/fs/cgroup/corral/web"])
-        #expect(plan.delegations.map(\.path) == ["/sys/fs/cgroup/cgroup.subtree_control", "/sys/fs/cgroup/corral/cgroup.subtree_control"])
-        #expect(plan.delegations.first?.value == "+cpu +io +memory +pids")
+        #expect(plan.directories == ["/sys/fs/cgroup/corral", "/sys/fs/cgroup/corral/web", "/sys/fs/cgroup/corral/web/payload"])
+        let delegations = plan.steps.compactMap { if case .delegate(let write) = $0 { write } else { nil } }
+        #expect(delegations.map(\.path) == ["/sys/fs/cgroup/cgroup.subtree_control", "/sys/fs/cgroup/corral/cgroup.subtree_control",
+                                            "/sys/fs/cgroup/corral/web/cgroup.subtree_control"],
+                "each level delegates before its child exists, the outer cgroup to the inner one too")
+        #expect(delegations.first?.value == "+cpu +io +memory +pids")
         #expect(plan.unifiedDirectory == "/sys/fs/cgroup/corral/web")
+        #expect(plan.payloadUnifiedDirectory == "/sys/fs/cgroup/corral/web/payload", "init goes in the inner cgroup")
+        #expect(plan.payloadDirectories == ["/sys/fs/cgroup/corral/web/payload"])
         #expect(plan.procsFiles.isEmpty, "init is cloned into place on v2")
+        #expect(plan.writes.allSatisfy { $0.path.hasPrefix("/sys/fs/cgroup/corral/web/") && !$0.path.contains("payload") },
+                "limits go on the outer cgroup only")
         let writes = Dictionary(uniqueKeysWithValues: plan.writes.map { ($0.path.split(separator: "/").last.map(String.init) ?? "", $0.value) })
         #expect(writes == ["memory.max": "67108864", "memory.high": "50331648", "memory.swap.max": "33554432",
                            "pids.max": "100", "cpu.weight": "79", "cpu.max": "50000 100000", "io.weight": "default 500"])
@@ -63,10 +70,12 @@ import Testing
         let layout = try #require(CgroupLayout.detect(mountinfo: Self.hybridMountinfo))
         let plan = CgroupPlan(domain: try Self.domain(Self.limits), layout: layout, parent: "corral", available: [])
         #expect(plan.unifiedDirectory == "/sys/fs/cgroup/unified/corral/web")
+        #expect(plan.payloadUnifiedDirectory == "/sys/fs/cgroup/unified/corral/web/payload")
         #expect(plan.freezer == "/sys/fs/cgroup/freezer/corral/web")
-        #expect(plan.procsFiles.contains("/sys/fs/cgroup/memory/corral/web/cgroup.procs"))
+        #expect(plan.procsFiles.contains("/sys/fs/cgroup/memory/corral/web/payload/cgroup.procs"))
         #expect(plan.procsFiles.filter { $0.contains("cpu,cpuacct") }.count == 1, "co-mounted controllers share one directory")
-        #expect(plan.procsFiles.contains("/sys/fs/cgroup/systemd/corral/web/cgroup.procs"))
+        #expect(plan.procsFiles.contains("/sys/fs/cgroup/systemd/corral/web/payload/cgroup.procs"))
+        #expect(plan.containerDirectories.contains("/sys/fs/cgroup/memory/corral/web"))
         let writes = Dictionary(plan.writes.map { ($0.path, $0.value) }, uniquingKeysWith: { first, _ in first })
         #expect(writes["/sys/fs/cgroup/memory/corral/web/memory.limit_in_bytes"] == "67108864")
         #expect(writes["/sys/fs/cgroup/memory/corral/web/memory.soft_limit_in_bytes"] == "50331648")
@@ -76,12 +85,27 @@ import Testing
         #expect(writes["/sys/fs/cgroup/cpu,cpuacct/corral/web/cpu.cfs_quota_us"] == "50000")
         #expect(writes["/sys/fs/cgroup/cpuset/corral/cpuset.cpus"] == "@parent")
         #expect(writes["/sys/fs/cgroup/cpuset/corral/web/cpuset.mems"] == "@parent")
+        #expect(writes["/sys/fs/cgroup/cpuset/corral/web/payload/cpuset.cpus"] == "@parent")
+        #expect(!writes.keys.contains { $0.contains("payload") && !$0.contains("cpuset") }, "no limit on the inner cgroup")
+    }
+
+    @Test func theV1DeviceListIsWrittenBeforeTheInnerCgroupExists() throws {
+        let layout = CgroupLayout.legacy(hierarchies: ["devices": "/cg/devices"], unified: nil)
+        let devices = DeviceRule.standard + [.filesystemDevice(7 << 8 | 3, readOnly: true)]
+        let plan = CgroupPlan(domain: try Self.domain(""), layout: layout, parent: "corral", available: [], devices: devices)
+        #expect(plan.steps == [
+            .create("/cg/devices/corral"), .create("/cg/devices/corral/web"),
+            .write(CgroupPlan.Write(path: "/cg/devices/corral/web/devices.deny", value: "a", element: "device access list")),
+        ] + devices.map { .write(CgroupPlan.Write(path: "/cg/devices/corral/web/devices.allow", value: $0.description, element: "device access list")) }
+          + [.create("/cg/devices/corral/web/payload")])
+        #expect(devices.map(\.description) == ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm",
+                                               "c 5:2 rwm", "c 136:* rw", "b 7:3 r"])
     }
 
     @Test func legacyDriverHasNoUnifiedDirectory() throws {
         let plan = CgroupPlan(domain: try Self.domain(""), layout: .legacy(hierarchies: ["pids": "/cg/pids"], unified: nil),
                               parent: "/a/b/", available: [])
-        #expect(plan.directories == ["/cg/pids/a", "/cg/pids/a/b", "/cg/pids/a/b/web"])
+        #expect(plan.directories == ["/cg/pids/a", "/cg/pids/a/b", "/cg/pids/a/b/web", "/cg/pids/a/b/web/payload"])
         #expect(plan.unifiedDirectory == nil)
         #expect(plan.writes.map(\.value) == ["4096"], "the default pids limit")
     }

@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/openat2.h>
 #include <linux/loop.h>
+#include <linux/bpf.h>
 
 /// pivot_root(2): Glibc has no wrapper ("the caller must use syscall(2)").
 static inline int corral_pivot_root(const char *new_root, const char *put_old) {
@@ -148,6 +149,33 @@ static inline int corral_pidfd_open(int pid, unsigned int flags) {
 /// pidfd_send_signal(2): Glibc 2.36 declares it only with newer headers; the syscall is older.
 static inline int corral_pidfd_send_signal(int pidfd, int signal) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+}
+
+/// bpf(BPF_PROG_LOAD) of a cgroup device program (its instructions assembled by
+/// DeviceProgram): Glibc has no wrapper. Returns the program's descriptor; `log` receives the
+/// verifier's complaint when the kernel refuses it.
+static inline int corral_bpf_load_device_program(const uint64_t *instructions, unsigned int count,
+                                                 char *log, unsigned int log_size) {
+    union bpf_attr attributes = { 0 };
+    attributes.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    attributes.insn_cnt = count;
+    attributes.insns = (uint64_t)(uintptr_t)instructions;
+    attributes.license = (uint64_t)(uintptr_t)"GPL";
+    attributes.log_level = log_size > 0 ? 1 : 0;
+    attributes.log_buf = (uint64_t)(uintptr_t)log;
+    attributes.log_size = log_size;
+    return (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attributes, sizeof(attributes));
+}
+
+/// bpf(BPF_PROG_ATTACH) of a device program to a cgroup2 directory, with BPF_F_ALLOW_MULTI:
+/// programs a container attaches below (systemd's DevicePolicy=) can only narrow the list.
+static inline int corral_bpf_attach_device_program(int cgroup, int program) {
+    union bpf_attr attributes = { 0 };
+    attributes.target_fd = (uint32_t)cgroup;
+    attributes.attach_bpf_fd = (uint32_t)program;
+    attributes.attach_type = BPF_CGROUP_DEVICE;
+    attributes.attach_flags = BPF_F_ALLOW_MULTI;
+    return (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &attributes, sizeof(attributes));
 }
 
 #endif

@@ -1,9 +1,15 @@
 import CorralDomain
 
 /// What one container's cgroup consists of on a given host layout, as plain data: the
-/// directories to create, the files to write (each naming the element it comes from), and
-/// where init goes. Computed without touching the system, so each driver's paths and writes
-/// are unit-tested without root.
+/// directories to create and the files to write, in order (each write naming the element it
+/// comes from), and where init goes. Computed without touching the system, so each driver's
+/// paths and writes are unit-tested without root.
+///
+/// Every container has two levels, as LXC's `lxc.cgroup.dir.container.inner`: the limits and
+/// the device access list go on the outer cgroup, `PARENT/NAME`; init and the root of its
+/// cgroup namespace go in the inner one, `PARENT/NAME/payload`. Whatever the container mounts
+/// (a v1 hierarchy, cgroup2) or writes, it reaches only the inner cgroup and below, and a
+/// limit an ancestor holds cannot be lifted from beneath it.
 public struct CgroupPlan: Sendable, Equatable {
     /// One write of a limit: `value` into `path`, for `element` (named in errors).
     public struct Write: Sendable, Equatable {
@@ -12,20 +18,43 @@ public struct CgroupPlan: Sendable, Equatable {
         public let element: String
     }
 
-    /// Directories to create, parents first (the container's own last in each hierarchy).
-    public var directories: [String]
-    /// Controllers to enable for children on cgroup2: `delegations[i]` is written in the parent
-    /// of `directories[i]` just before that directory is created.
-    public var delegations: [Write]
-    public var writes: [Write]
-    /// The cgroup2 directory init is cloned into (CLONE_INTO_CGROUP), if the host has cgroup2.
+    /// What creating the cgroup does, in order.
+    public enum Step: Sendable, Equatable {
+        case create(String)
+        case write(Write)
+        /// Enables controllers for the children of a cgroup2 directory; refused (EBUSY) where
+        /// the parent holds processes and so cannot delegate, which the start tolerates.
+        case delegate(Write)
+    }
+
+    public var steps: [Step]
+    /// The outer cgroup2 directory, if the host has cgroup2: where the device program is attached.
     public var unifiedDirectory: String?
-    /// v1 `cgroup.procs` files init's pid is written to before it continues.
+    /// The inner cgroup2 directory init is cloned into (CLONE_INTO_CGROUP).
+    public var payloadUnifiedDirectory: String?
+    /// v1 `cgroup.procs` files (of the inner cgroups) init's pid is written to before it continues.
     public var procsFiles: [String]
-    /// The container's directory in every hierarchy, for kill, removal and statistics.
+    /// The container's outer directory in every hierarchy, for kill, removal and statistics.
     public var containerDirectories: [String]
-    /// The freezer's directory on v1 (how a v1 cgroup is killed without races).
+    /// The inner directory in every hierarchy: what a container with its own user namespace owns.
+    public var payloadDirectories: [String]
+    /// The outer freezer directory on v1 (how a v1 cgroup is killed without races).
     public var freezer: String?
+    /// The device access list, for the cgroup2 program (v1 gets it as writes).
+    public var devices: [DeviceRule]
+
+    /// The directories of the plan, in creation order.
+    public var directories: [String] {
+        steps.compactMap { if case .create(let directory) = $0 { directory } else { nil } }
+    }
+
+    /// The limit and device writes of the plan, in order.
+    public var writes: [Write] {
+        steps.compactMap { if case .write(let write) = $0 { write } else { nil } }
+    }
+
+    /// The inner cgroup's name below the container's.
+    public static let payloadName = "payload"
 
     /// Corral's tasks limit when `<corral:pids max>` does not give one: ample for a whole
     /// distribution's services, small enough to stop a fork bomb.
@@ -38,65 +67,87 @@ public struct CgroupPlan: Sendable, Equatable {
     }
 
     /// The plan for `domain` on `layout`; `available` lists the v2 controllers the host offers
-    /// (`cgroup.controllers` of the root).
-    public init(domain: Domain, layout: CgroupLayout, parent: String, available: Set<String>) {
-        let relative = CgroupPlan.relativePath(parent: parent, name: domain.name)
+    /// (`cgroup.controllers` of the root); `devices` is the container's device access list.
+    public init(domain: Domain, layout: CgroupLayout, parent: String, available: Set<String>,
+                devices: [DeviceRule] = DeviceRule.standard) {
+        let components = CgroupPlan.relativePath(parent: parent, name: domain.name).split(separator: "/").map(String.init)
         let limits = CgroupLimits(domain)
-        directories = []
-        delegations = []
-        writes = []
+        steps = []
         procsFiles = []
         containerDirectories = []
+        payloadDirectories = []
         freezer = nil
         unifiedDirectory = nil
+        payloadUnifiedDirectory = nil
+        self.devices = devices
         switch layout {
         case .unified(let root):
             let wanted = ["cpu", "cpuset", "io", "memory", "pids"].filter { available.contains($0) }
             let enable = wanted.map { "+" + $0 }.joined(separator: " ")
+            let outer = ([root] + components).joined(separator: "/")
             var directory = root
-            for component in relative.split(separator: "/") {
-                if !enable.isEmpty { delegations.append(Write(path: "\(directory)/cgroup.subtree_control", value: enable, element: "cgroup delegation")) }
+            for component in components + [CgroupPlan.payloadName] {
+                if !enable.isEmpty {
+                    steps.append(.delegate(Write(path: "\(directory)/cgroup.subtree_control", value: enable, element: "cgroup delegation")))
+                }
                 directory += "/\(component)"
-                directories.append(directory)
+                steps.append(.create(directory))
+                if directory == outer { steps += limits.unified(in: directory).map(Step.write) }
             }
-            unifiedDirectory = directory
-            containerDirectories = [directory]
-            writes = limits.unified(in: directory)
+            unifiedDirectory = outer
+            containerDirectories = [outer]
+            payloadUnifiedDirectory = directory
+            payloadDirectories = [directory]
         case .legacy(let hierarchies, let unified):
             // Controllers co-mounted (cpu,cpuacct) share one directory.
             var controllersByMount: [String: [String]] = [:]
             for (controller, mount) in hierarchies { controllersByMount[mount, default: []].append(controller) }
             for (mount, controllers) in controllersByMount.sorted(by: { $0.key < $1.key }) {
                 var directory = mount
-                for component in relative.split(separator: "/") {
+                for (index, component) in (components + [CgroupPlan.payloadName]).enumerated() {
                     directory += "/\(component)"
-                    directories.append(directory)
+                    steps.append(.create(directory))
                     if controllers.contains("cpuset") {
                         // A v1 cpuset takes no task until it has cpus and mems: each level
                         // inherits its parent's, the container's own may narrow the cpus.
-                        let own = directory.hasSuffix("/\(domain.name)") && limits.cpuset != nil
-                        writes.append(Write(path: "\(directory)/cpuset.cpus", value: own ? limits.cpuset ?? "" : "@parent",
-                                            element: own ? "<vcpu cpuset>" : "cpuset"))
-                        writes.append(Write(path: "\(directory)/cpuset.mems", value: "@parent", element: "cpuset"))
+                        let own = index == components.count - 1 && limits.cpuset != nil
+                        steps.append(.write(Write(path: "\(directory)/cpuset.cpus", value: own ? limits.cpuset ?? "" : "@parent",
+                                                  element: own ? "<vcpu cpuset>" : "cpuset")))
+                        steps.append(.write(Write(path: "\(directory)/cpuset.mems", value: "@parent", element: "cpuset")))
                     }
+                    guard index == components.count - 1 else { continue }
+                    // The outer cgroup: limits and the device list, before the inner one exists
+                    // (a v1 device cgroup copies its parent's list when it is created).
+                    for controller in controllers.sorted() {
+                        if controller == "freezer" { freezer = directory }
+                        steps += limits.legacy(controller: controller, in: directory).map(Step.write)
+                        if controller == "devices" { steps += CgroupPlan.deviceWrites(devices, in: directory) }
+                    }
+                    containerDirectories.append(directory)
                 }
-                for controller in controllers.sorted() {
-                    if controller == "freezer" { freezer = directory }
-                    writes += limits.legacy(controller: controller, in: directory)
-                }
-                containerDirectories.append(directory)
+                payloadDirectories.append(directory)
                 procsFiles.append("\(directory)/cgroup.procs")
             }
             if let unified {
                 var directory = unified
-                for component in relative.split(separator: "/") {
+                for component in components {
                     directory += "/\(component)"
-                    directories.append(directory)
+                    steps.append(.create(directory))
                 }
                 unifiedDirectory = directory
                 containerDirectories.append(directory)
+                directory += "/\(CgroupPlan.payloadName)"
+                steps.append(.create(directory))
+                payloadUnifiedDirectory = directory
+                payloadDirectories.append(directory)
             }
         }
+    }
+
+    /// The v1 form of the device list: deny everything, then allow each rule.
+    static func deviceWrites(_ devices: [DeviceRule], in directory: String) -> [Step] {
+        [.write(Write(path: "\(directory)/devices.deny", value: "a", element: "device access list"))]
+            + devices.map { .write(Write(path: "\(directory)/devices.allow", value: $0.description, element: "device access list")) }
     }
 }
 

@@ -1,4 +1,5 @@
 import CorralDomain
+import CCorralSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,23 +12,25 @@ public final class ContainerCgroup {
     public let layout: CgroupLayout
     /// The path below each hierarchy's root (`corral/web`), as records and `corralctl status` name it.
     public let relativePath: String
-    /// An open descriptor of the cgroup2 directory, for clone3's CLONE_INTO_CGROUP.
+    /// An open descriptor of the inner cgroup2 directory, for clone3's CLONE_INTO_CGROUP.
     public private(set) var unifiedDescriptor: Int32 = -1
 
     /// Creates the cgroup and writes its limits; a limit the host cannot honour is an error that
     /// names the element, and nothing is left behind then.
-    public init(domain: Domain, layout: CgroupLayout, parent: String, owner: (uid: UInt32, gid: UInt32)? = nil) throws {
+    public init(domain: Domain, layout: CgroupLayout, parent: String, devices: [DeviceRule] = DeviceRule.standard,
+                owner: (uid: UInt32, gid: UInt32)? = nil) throws {
         self.layout = layout
         relativePath = CgroupPlan.relativePath(parent: parent, name: domain.name)
         var available: Set<String> = []
         if case .unified(let root) = layout {
             available = Set((FileIO.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
         }
-        plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available)
+        plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available, devices: devices)
         do {
             try create()
+            if let directory = plan.unifiedDirectory { try DeviceAccess.attach(plan.devices, to: directory) }
             if let owner { try hand(to: owner) }
-            if let directory = plan.unifiedDirectory {
+            if let directory = plan.payloadUnifiedDirectory {
                 unifiedDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard unifiedDescriptor >= 0 else { throw SystemCallError.last("open", directory) }
             }
@@ -38,32 +41,33 @@ public final class ContainerCgroup {
     }
 
     private func create() throws {
-        // On cgroup2 each level enables the controllers for the next before that one exists.
-        for (index, directory) in plan.directories.enumerated() {
-            if index < plan.delegations.count { try write(plan.delegations[index], toleratingBusy: true) }
-            try HostDirectory.create(directory, detail: "cgroup")
-        }
-        // Cgroups are host-wide: a populated one is another container of the same name.
-        for directory in plan.containerDirectories where !pids(in: directory).isEmpty {
-            throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host")
-        }
-        for write in plan.writes {
-            if write.value == "@parent" {
-                let parentFile = String(write.path[..<(write.path.lastIndex(of: "/") ?? write.path.endIndex)])
-                let parent = String(parentFile[..<(parentFile.lastIndex(of: "/") ?? parentFile.endIndex)])
+        for step in plan.steps {
+            switch step {
+            case .create(let directory):
+                try HostDirectory.create(directory, detail: "cgroup")
+                // Cgroups are host-wide: a populated one is another container of the same name.
+                if plan.containerDirectories.contains(directory), !ContainerCgroup.pids(inTree: directory).isEmpty {
+                    throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host")
+                }
+            case .delegate(let write):
+                try self.write(write, toleratingBusy: true)
+            case .write(let write) where write.value == "@parent":
+                let directory = String(write.path[..<(write.path.lastIndex(of: "/") ?? write.path.endIndex)])
+                let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])
                 let file = String(write.path[write.path.index(after: write.path.lastIndex(of: "/") ?? write.path.startIndex)...])
                 let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingXMLWhitespace
                 try self.write(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
-            } else {
+            case .write(let write):
                 try self.write(write)
             }
         }
     }
 
     /// A container in a user namespace manages its own subtree (systemd does): its root owns
-    /// the directories and the files that move tasks and enable controllers.
+    /// the inner directories and the files that move tasks and enable controllers — never the
+    /// outer one, where the limits are.
     private func hand(to owner: (uid: UInt32, gid: UInt32)) throws {
-        for directory in plan.containerDirectories {
+        for directory in plan.payloadDirectories {
             for path in [directory, "\(directory)/cgroup.procs", "\(directory)/cgroup.threads", "\(directory)/cgroup.subtree_control"] {
                 if chown(path, owner.uid, owner.gid) != 0 && errno != ENOENT { throw SystemCallError.last("chown", path, detail: "cgroup") }
             }
@@ -93,17 +97,21 @@ public final class ContainerCgroup {
         }
     }
 
-    /// Kills every process in the cgroup: cgroup.kill on v2; on v1 freeze, SIGKILL each, thaw.
-    /// Failures mean the group is already empty or gone, which is the goal.
+    /// Kills every process in the cgroup and below: cgroup.kill on v2; on v1 freeze, SIGKILL
+    /// each, thaw — every frozen cgroup of the tree, as the container may have frozen one of
+    /// its own, where a pending SIGKILL would wait forever. Failures mean the group is already
+    /// empty or gone, which is the goal.
     public func killAll() {
         if case .unified = layout, let directory = plan.unifiedDirectory, ContainerCgroup.set("\(directory)/cgroup.kill", "1") {
             return
         }
         if let freezer = plan.freezer { _ = ContainerCgroup.set("\(freezer)/freezer.state", "FROZEN") }
         for directory in plan.containerDirectories {
-            for pid in pids(in: directory) { kill(pid, SIGKILL) }
+            for pid in ContainerCgroup.pids(inTree: directory) { kill(pid, SIGKILL) }
         }
-        if let freezer = plan.freezer { _ = ContainerCgroup.set("\(freezer)/freezer.state", "THAWED") }
+        if let freezer = plan.freezer {
+            for directory in ContainerCgroup.tree(freezer) { _ = ContainerCgroup.set("\(directory)/freezer.state", "THAWED") }
+        }
     }
 
     /// Writes `value` to a cgroup file; false when it cannot.
@@ -135,7 +143,13 @@ public final class ContainerCgroup {
         return rmdir(directory) != 0 && errno != ENOENT
     }
 
-    private func pids(in directory: String) -> [pid_t] {
-        (FileIO.text("\(directory)/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) }
+    /// `directory` and every cgroup below it, parents first.
+    static func tree(_ directory: String) -> [String] {
+        [directory] + FileIO.entries(of: directory).filter(\.isDirectory).flatMap { tree("\(directory)/\($0.name)") }
+    }
+
+    /// The processes in `directory` and every cgroup below it.
+    static func pids(inTree directory: String) -> [pid_t] {
+        tree(directory).flatMap { (FileIO.text("\($0)/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) } }
     }
 }

@@ -14,6 +14,9 @@ struct ChildSetup {
         _ = close(context.parentDescriptors.0)
         _ = close(context.parentDescriptors.1)
         waitForParent()
+        // The caller's supplementary groups (a root login holds gid 0 and others) never reach
+        // the container: in a user namespace they would stay the host's groups, unmapped.
+        guard setgroups(0, nil) == 0 else { fail(.setGroups) }
         if context.inUserNamespace {
             guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
             guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
@@ -129,13 +132,12 @@ struct ChildSetup {
         guard corral_clear_ambient_capabilities() == 0 || errno == EINVAL else { fail(.capabilities) }
     }
 
-    /// Group before user, and supplementary groups cleared: once the uid changes, the
-    /// process may no longer change its groups.
+    /// Group before user (the supplementary groups were cleared first of all): once the uid
+    /// changes, the process may no longer change its groups.
     private func becomeInitUser() {
         guard context.user != nil || context.group != nil else { return }
         let lookup = ChildIdentityLookup(buffer: context.lookupBuffer, size: context.lookupBufferSize,
                                          errorDescriptor: context.errorDescriptor)
-        guard setgroups(0, nil) == 0 else { fail(.setGroups) }
         if let group = context.group {
             let groupID = lookup.id(of: group, in: "/etc/group", reading: .readGroups, unknown: .unknownGroup)
             guard corral_setresgid(groupID, groupID, groupID) == 0 else { fail(.setGroupID) }

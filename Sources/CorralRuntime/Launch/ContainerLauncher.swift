@@ -86,7 +86,7 @@ public enum ContainerLauncher {
         defer { preparation.releaseLoopDevices() }
         let cgroup: ContainerCgroup?
         do {
-            cgroup = try makeCgroup(domain, paths: paths)
+            cgroup = try makeCgroup(domain, paths: paths, devices: preparation.deviceRules)
         } catch {
             preparation.stagingRoot.map(HostDirectory.remove)
             throw error
@@ -142,7 +142,7 @@ public enum ContainerLauncher {
 
     /// The container's cgroup on this host. Without cgroups on the host, a definition that asks
     /// for limits cannot be honoured and is refused; others run without one.
-    static func makeCgroup(_ domain: Domain, paths: RuntimePaths) throws -> ContainerCgroup? {
+    static func makeCgroup(_ domain: Domain, paths: RuntimePaths, devices: [DeviceRule]) throws -> ContainerCgroup? {
         guard paths.usesCgroups, let layout = cgroupLayout else {
             if domain.memory != nil || domain.memoryTune != nil || domain.cpuTune != nil || domain.blkioTune != nil
                 || domain.corral.pidsLimit != nil {
@@ -154,7 +154,7 @@ public enum ContainerLauncher {
         let owner = domain.idmap.map { idmap in
             (uid: idmap.users.first { $0.start == 0 }?.target ?? 0, gid: idmap.groups.first { $0.start == 0 }?.target ?? 0)
         }
-        return try ContainerCgroup(domain: domain, layout: layout, parent: paths.cgroupParent, owner: owner)
+        return try ContainerCgroup(domain: domain, layout: layout, parent: paths.cgroupParent, devices: devices, owner: owner)
     }
 
     /// Elements the definition keeps but Corral cannot provide yet: starting without them would

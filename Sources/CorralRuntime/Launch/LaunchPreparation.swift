@@ -12,6 +12,8 @@ final class LaunchPreparation {
     /// Descriptions of the mount steps, indexed by `ChildMount.step`, for error messages.
     private(set) var stepDescriptions: [String] = []
     private(set) var loopDevices: [LoopDevice] = []
+    /// The container's device access list: the standard devices and its own filesystems' disks.
+    private(set) var deviceRules = DeviceRule.standard
     let stagingRoot: String?
     let description: ChildLaunchDescription
     private(set) var context: ChildContext
@@ -143,12 +145,17 @@ final class LaunchPreparation {
         case .blockDevice(let device, let type):
             let resolved = try type ?? FilesystemProbe.type(of: device, described: device)
             described.source = .blockDevice(device, filesystemType: resolved)
+            var status = stat()
+            if stat(device, &status) == 0, (status.st_mode & S_IFMT) == S_IFBLK {
+                deviceRules.append(.filesystemDevice(UInt64(status.st_rdev), readOnly: step.flags.contains(.readOnly)))
+            }
             kind = .filesystem
             source = resolved
             options = [MountOption("source", device)] + (step.flags.contains(.readOnly) ? [MountOption("ro")] : [])
         case .imageFile(let image, let type):
             let loop = try LoopDevice.attach(image: image, readOnly: step.flags.contains(.readOnly))
             loopDevices.append(loop)
+            deviceRules.append(.filesystemDevice(loop.number, readOnly: step.flags.contains(.readOnly)))
             let resolved = try type ?? FilesystemProbe.type(of: loop.path, described: image)
             described.source = .imageFile(image, filesystemType: resolved)
             kind = .filesystem
