@@ -57,10 +57,32 @@ import Testing
         #expect(plan.root == nil)
         #expect(Array(plan.steps.prefix(2)) == [
             MountStep(.filesystem(type: "tmpfs", options: [MountOption("size", "65536k"), MountOption("mode", "0755")]),
-                      at: try Self.path("/scratch"), flags: [.noSetUID, .noDevices]),
+                      at: try Self.path("/scratch"), flags: [.noSetUID, .noDevices, .unlocked]),
             MountStep(.filesystem(type: "proc", options: []), at: try Self.path("/proc"), flags: .kernelFilesystem),
         ])
         #expect(Array(plan.steps.dropFirst(2)) == MountPlan.procMasks)
+    }
+
+    @Test func writableFilesystemsAreUnlockedUnlessALockedMountDependsOnThem() throws {
+        let plan = try Self.plan("""
+            <filesystem><source dir='/r'/><target dir='/'/></filesystem>
+            <filesystem><source dir='/w'/><target dir='/srv'/></filesystem>
+            <filesystem><source dir='/ro'/><target dir='/srv/ro'/><readonly/></filesystem>
+            <filesystem><source dir='/data'/><target dir='/data'/></filesystem>
+            <filesystem><source dir='/logs'/><target dir='/logs'/></filesystem>
+            <filesystem type='bind'><source dir='/logs/app'/><target dir='/app-logs'/><readonly/></filesystem>
+            <filesystem type='bind'><source dir='/data/x'/><target dir='/x'/></filesystem>
+            """)
+        func unlocked(_ target: String) throws -> Bool {
+            try #require(plan.steps.first { $0.target.description == target }).flags.contains(.unlocked)
+        }
+        #expect(try !unlocked("/srv"), "a read-only filesystem lies below it")
+        #expect(try !unlocked("/srv/ro"), "read-only")
+        #expect(try unlocked("/data"), "writable, and only an unlocked bind depends on it")
+        #expect(try !unlocked("/logs"), "the source of a read-only (locked) bind")
+        #expect(try !unlocked("/app-logs"))
+        #expect(try unlocked("/x"))
+        #expect(plan.steps.filter { $0.flags.contains(.unlocked) }.count == 2, "kernel filesystems and masks stay locked")
     }
 
     @Test func procAndSysAreMaskedAndReadOnly() throws {

@@ -13,12 +13,15 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <errno.h>
 #include <sys/signalfd.h>
 #include <asm/ioctls.h>
 #include <linux/sched.h>
 #include <linux/openat2.h>
 #include <linux/loop.h>
 #include <linux/bpf.h>
+#include <sys/socket.h>
+#include <string.h>
 
 /// pivot_root(2): Glibc has no wrapper ("the caller must use syscall(2)").
 static inline int corral_pivot_root(const char *new_root, const char *put_old) {
@@ -139,6 +142,53 @@ static inline int corral_signal_is_default(int signal) {
 /// unshare(2): Glibc declares it only with _GNU_SOURCE.
 static inline int corral_unshare(unsigned long flags) {
     return (int)syscall(SYS_unshare, flags);
+}
+
+/// setns(2): Glibc declares it only with _GNU_SOURCE.
+static inline int corral_setns(int descriptor, int type) {
+    return (int)syscall(SYS_setns, descriptor, type);
+}
+
+/// sendmsg(2) of one descriptor (SCM_RIGHTS) with a one-byte message: the control-message
+/// macros are not importable, and the child that calls this may not allocate.
+static inline int corral_send_descriptor(int socket, int descriptor) {
+    char byte = 0;
+    struct iovec data = { &byte, 1 };
+    union { char buffer[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr message = { 0 };
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control.buffer;
+    message.msg_controllen = sizeof(control.buffer);
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &descriptor, sizeof(int));
+    return sendmsg(socket, &message, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/// recvmsg(2) of one descriptor sent by corral_send_descriptor, close-on-exec. Returns it, or
+/// -1 with errno set (EPIPE at end of file: the sender is gone).
+static inline int corral_receive_descriptor(int socket) {
+    char byte = 0;
+    struct iovec data = { &byte, 1 };
+    union { char buffer[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr message = { 0 };
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control.buffer;
+    message.msg_controllen = sizeof(control.buffer);
+    ssize_t count;
+    do { count = recvmsg(socket, &message, 0x40000000 /* MSG_CMSG_CLOEXEC, GNU-only */); } while (count < 0 && errno == EINTR);
+    if (count < 0) return -1;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    if (count == 0 || header == NULL || header->cmsg_type != SCM_RIGHTS) { errno = EPIPE; return -1; }
+    int descriptor;
+    memcpy(&descriptor, CMSG_DATA(header), sizeof(int));
+    return descriptor;
 }
 
 /// pidfd_open(2): Glibc 2.36 declares it only with newer headers; the syscall is older (5.3).

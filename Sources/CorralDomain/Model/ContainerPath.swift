@@ -43,6 +43,11 @@ public struct ContainerPath: Sendable, Hashable, Comparable, CustomStringConvert
     /// Mount order: a parent is mounted before anything below it.
     public var depth: Int { components.count }
 
+    /// Whether this path is `other` or below it.
+    public func isInside(_ other: ContainerPath) -> Bool {
+        components.count >= other.components.count && Array(components.prefix(other.components.count)) == other.components
+    }
+
     public var description: String {
         components.isEmpty ? "/" : "/" + components.joined(separator: "/")
     }

@@ -14,6 +14,11 @@ extension Domain {
         return result
     }
 
+    /// The ids of the container's user namespace: its `<idmap>`, or the identity map. Every
+    /// container has a user namespace, so a root inside holds its capabilities over its own
+    /// namespaces only: it cannot mount a disk, make a device node or lift a lock on a mount.
+    public var userNamespaceMap: IDMap { idmap ?? .identity }
+
     /// Preserved elements a container depends on but Corral cannot provide yet. The runtime
     /// refuses to start such a container and names each one with its line, rather than start
     /// something that differs from its definition.

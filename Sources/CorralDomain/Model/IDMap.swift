@@ -7,6 +7,27 @@ public struct IDMap: Sendable, Hashable {
         self.users = users
         self.groups = groups
     }
+
+    /// The map of a container without `<idmap>`: ids 0…65535 inside are the same ids on the
+    /// host (as systemd-nspawn's `--private-users=identity`), so root inside owns the host's
+    /// files as root, yet holds its capabilities only over its own namespaces.
+    public static let identity = IDMap(users: [IDMapRange(start: 0, target: 0, count: 65536)],
+                                       groups: [IDMapRange(start: 0, target: 0, count: 65536)])
+
+    /// The host uid that `id` inside is, or nil when unmapped.
+    public func hostUser(_ id: UInt32) -> UInt32? { IDMap.host(id, in: users) }
+
+    /// The host gid that `id` inside is, or nil when unmapped.
+    public func hostGroup(_ id: UInt32) -> UInt32? { IDMap.host(id, in: groups) }
+
+    private static func host(_ id: UInt32, in ranges: [IDMapRange]) -> UInt32? {
+        ranges.first { id >= $0.start && UInt64(id) < UInt64($0.start) + UInt64($0.count) }.map { $0.target &+ (id - $0.start) }
+    }
+
+    /// Whether any id inside is the host's root (uid or gid 0).
+    public var mapsHostRoot: (user: Bool, group: Bool) {
+        (users.contains { $0.target == 0 }, groups.contains { $0.target == 0 })
+    }
 }
 
 /// `<uid start='0' target='100000' count='65536'/>`: ids start… inside are target… on the host.

@@ -6,22 +6,33 @@ import CCorralSys
 /// Everything the child needs between clone and exec, as plain values and pointers into the
 /// launch's arena. Trivial type: copying or reading it never allocates, retains or locks.
 struct ChildContext {
-    /// Read end of the parent's "go" pipe: the child waits until its uid/gid maps are written.
+    /// The monitor's ends of the launch's pipes, which every child closes first: a child
+    /// holding one would keep the monitor (or another child) from ever seeing end of file.
+    var monitorDescriptors: UnsafeBufferPointer<Int32>
+    /// Read end of the monitor's "go" pipe: init waits there until its maps are written, then
+    /// until it is in its cgroups.
     var goDescriptor: Int32
-    /// The pipes' ends that belong to the parent, which the child closes first: a child holding
-    /// the go pipe's write end would wait forever if the parent gave up before releasing it.
-    var parentDescriptors: (Int32, Int32)
     /// Write end of the CLOEXEC error pipe: a `ChildFailure` record, or EOF when exec succeeds.
     var errorDescriptor: Int32
-    /// The child runs in a new user namespace: once the parent wrote the maps, it becomes the
-    /// namespace's root (before that its ids are unmapped and every file it creates fails).
-    var inUserNamespace: Bool
+    /// The mount namespace channel: the mounter sends on its end, init receives on the other.
+    var mounterChannel: Int32
+    var initChannel: Int32
+    /// The container's user namespace, which the mounter enters once its mounts are made; and
+    /// the namespaces the spawner joins before it clones the mounter: network, UTS, IPC, PID
+    /// (opened by the monitor from init's /proc entry).
+    var userNamespace: Int32 = -1
+    var joinedNamespaces: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+    /// Host uid and gid of the container's root: mount targets the mounter creates belong to it.
+    var rootOwner: (uid: UInt32, gid: UInt32)
     /// The console pty's slave, or -1: init's controlling terminal and stdin/stdout/stderr.
     var consoleDescriptor: Int32
     /// Absolute host path the root is mounted on; nil = the container keeps the host's root.
     var stagingRoot: UnsafePointer<CChar>?
     var rootMount: ChildMount?
     var mounts: UnsafeBufferPointer<ChildMount>
+    /// One slot per row of `mounts`: the mounter keeps there the detached mounts it prepares as
+    /// the host's root for the unlocked rows, to attach them once inside the user namespace.
+    var detachedMounts: UnsafeMutablePointer<Int32>
     var hostname: UnsafePointer<CChar>
     var hostnameLength: Int
     /// Request for SIOCSIFFLAGS on `lo`, filled in by the parent.
@@ -83,6 +94,8 @@ struct ChildMount {
     var optional: Bool
     /// Made only after the parent placed the child in its cgroups (the cgroup2 view).
     var afterCgroupPlacement = false
+    /// Attached after the tree is locked, in the container's own mount namespace (MountFlags.unlocked).
+    var unlocked = false
     /// deviceNode: the device number and permission bits to create it with.
     var device: UInt64 = 0
     var mode: UInt32 = 0

@@ -14,7 +14,8 @@ struct ChildFailure {
 
 /// What the child was doing when it failed.
 enum ChildCall: Int32 {
-    case waitForParent, cgroupNamespace, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
+    case waitForParent, joinNamespaces, cloneMounter, enterUserNamespace, lockMounts, sendMounts, receiveMounts, joinMounts,
+        cgroupNamespace, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
         mount, symlink, loopback, pivotRoot, detachOldRoot, hostname, readUsers, unknownUser,
         readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, console, capabilities,
         noNewPrivileges, seccomp, execute
@@ -27,6 +28,13 @@ extension ChildFailure {
         let stepName = step >= 0 && Int(step) < steps.count ? steps[Int(step)] : "container setup"
         switch ChildCall(rawValue: call) {
         case .waitForParent: return "waiting for the parent to finish setup: \(error)"
+        case .joinNamespaces: return "setns into the container's network, UTS, IPC and PID namespaces: \(error)"
+        case .cloneMounter: return "clone3 of the mounter (new mount namespace): \(error)"
+        case .enterUserNamespace: return "setns into the container's user namespace: \(error)"
+        case .lockMounts: return "unshare CLONE_NEWNS (locking the mounts in the user namespace): \(error)"
+        case .sendMounts: return "send the container's mount namespace to init: \(error)"
+        case .receiveMounts: return "receive the container's mount namespace from the mounter: \(error)"
+        case .joinMounts: return "setns into the container's mount namespace: \(error)"
         case .cgroupNamespace: return "unshare CLONE_NEWCGROUP: \(error)"
         case .makePrivate: return "mount '/' (make recursively private): \(error)"
         case .mountRoot: return "\(stepName): \(error)"

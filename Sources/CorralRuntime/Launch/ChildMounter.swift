@@ -11,19 +11,30 @@ struct ChildMounter {
     /// CORRAL_O_PATH descriptor of the container's root (or AT_FDCWD for the root mount itself).
     let root: Int32
     let errorDescriptor: Int32
+    /// Host uid and gid of the container's root: whatever the mounter creates in the container
+    /// (missing targets, device nodes, links) is given to it, as if root inside had made it.
+    var owner: (uid: UInt32, gid: UInt32) = (0, 0)
 
     func perform(_ mount: ChildMount) {
         if mount.kind == .symlink { return createSymlink(mount) }
         if mount.kind == .deviceNode { return createDeviceNode(mount) }
+        attach(mount, detached: -1)
+    }
+
+    /// Attaches `detached` (or, when -1, a mount made now) on the mount's target.
+    func attach(_ mount: ChildMount, detached prepared: Int32) {
         var target: Int32
         if mount.optional {
             target = openInRoot(mount.target, flags: 0)
-            if target < 0 && errno == ENOENT { return }
+            if target < 0 && errno == ENOENT {
+                if prepared >= 0 { _ = close(prepared) }
+                return
+            }
             guard target >= 0 else { fail(.resolveTarget, mount) }
         } else {
             target = openTarget(mount)
         }
-        let detached = detachedMount(mount)
+        let detached = prepared >= 0 ? prepared : detachedMount(mount)
         guard move_mount(detached, "", target, "", UInt32(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) == 0 else {
             fail(.mount, mount)
         }
@@ -74,7 +85,9 @@ struct ChildMounter {
 
     private func createDeviceNode(_ mount: ChildMount) {
         let (parent, name) = openParent(mount)
-        guard mknodat(parent, name, mode_t(S_IFCHR) | mode_t(mount.mode), dev_t(mount.device)) == 0 || errno == EEXIST else {
+        if mknodat(parent, name, mode_t(S_IFCHR) | mode_t(mount.mode), dev_t(mount.device)) == 0 {
+            giveToOwner(parent, name)
+        } else if errno != EEXIST {
             fail(.mount, mount)
         }
         // The umask trimmed the mode; /dev/null must stay writable for everyone.
@@ -84,7 +97,11 @@ struct ChildMounter {
 
     private func createSymlink(_ mount: ChildMount) {
         let (parent, name) = openParent(mount)
-        guard symlinkat(mount.source, parent, name) == 0 || errno == EEXIST else { fail(.symlink, mount) }
+        if symlinkat(mount.source, parent, name) == 0 {
+            giveToOwner(parent, name)
+        } else if errno != EEXIST {
+            fail(.symlink, mount)
+        }
         _ = close(parent)
     }
 
@@ -99,9 +116,15 @@ struct ChildMounter {
         if mount.targetIsFile {
             let file = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
             created = file >= 0 || errno == EEXIST
-            if file >= 0 { _ = close(file) }
+            if file >= 0 {
+                _ = close(file)
+                giveToOwner(parent, name)
+            }
+        } else if mkdirat(parent, name, 0o755) == 0 {
+            giveToOwner(parent, name)
+            created = true
         } else {
-            created = mkdirat(parent, name, 0o755) == 0 || errno == EEXIST
+            created = errno == EEXIST
         }
         guard created else { fail(.createTarget, mount) }
         _ = close(parent)
@@ -124,7 +147,9 @@ struct ChildMounter {
             path[end] = 0
             var next = openInRoot(path, flags: O_DIRECTORY)
             if next < 0 && errno == ENOENT {
-                if mkdirat(parent, path + start, 0o755) != 0 && errno != EEXIST {
+                if mkdirat(parent, path + start, 0o755) == 0 {
+                    giveToOwner(parent, path + start)
+                } else if errno != EEXIST {
                     path[end] = CChar(UInt8(ascii: "/"))
                     fail(.createTarget, mount)
                 }
@@ -136,6 +161,13 @@ struct ChildMounter {
             parent = next
             start = end + 1
         }
+    }
+
+    /// A failed chown leaves a host-root-owned entry, which the container can still use (the
+    /// modes allow it): not worth failing the start for.
+    private func giveToOwner(_ parent: Int32, _ name: UnsafePointer<CChar>) {
+        guard owner.uid != 0 || owner.gid != 0 else { return }
+        _ = fchownat(parent, name, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW)
     }
 
     /// `path` relative to the container root; `..` and absolute symlinks stay inside it.

@@ -7,37 +7,39 @@ import CCorralSys
 /// init through execve. Between clone and exec nothing may allocate or lock (the parent's
 /// allocator state is a copy of an instant): this code touches only the `ChildContext`, the
 /// stack and system calls, and reports failure as a fixed-size record.
+///
+/// It is cloned into every namespace of the container but the mount namespace, which the
+/// mounter builds for it as the host's root and hands over locked (see ContainerTreeMounter).
 struct ChildSetup {
     let context: ChildContext
 
     func run() -> Never {
-        _ = close(context.parentDescriptors.0)
-        _ = close(context.parentDescriptors.1)
+        for descriptor in context.monitorDescriptors { _ = close(descriptor) }
+        _ = close(context.mounterChannel)
+        // Once the monitor has written our uid/gid maps, become the namespace's root. The
+        // caller's supplementary groups (a root login holds gid 0 and others) never reach the
+        // container: here they would stay the host's groups, unmapped.
         waitForParent()
-        // The caller's supplementary groups (a root login holds gid 0 and others) never reach
-        // the container: in a user namespace they would stay the host's groups, unmapped.
         guard setgroups(0, nil) == 0 else { fail(.setGroups) }
-        if context.inUserNamespace {
-            guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
-            guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
-        }
-        // Nothing mounted from here on may propagate back to the host.
-        guard mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil) == 0 else { fail(.makePrivate) }
-        let root = mountRoot()
-        let mounter = ChildMounter(root: root, errorDescriptor: context.errorDescriptor)
-        for index in 0..<context.mounts.count where !context.mounts[index].afterCgroupPlacement {
-            mounter.perform(context.mounts[index])
-        }
+        guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
+        guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
+        let tree = corral_receive_descriptor(context.initChannel)
+        guard tree >= 0 else { fail(.receiveMounts) }
+        guard corral_setns(tree, Int32(CLONE_NEWNS)) == 0 else { fail(.joinMounts) }
+        _ = close(tree)
+        _ = close(context.initChannel)
+        bringUpLoopback()
         // The parent has been placing us in the container's cgroups meanwhile (on cgroup v1 that
         // waits for an RCU grace period); once it says so, they become the root of our cgroup
-        // namespace and of the cgroup2 view mounted at /sys/fs/cgroup.
+        // namespace and of the cgroup2 view mounted at /sys/fs/cgroup, which the container owns.
         waitForParent()
         guard corral_unshare(UInt(CLONE_NEWCGROUP)) == 0 else { fail(.cgroupNamespace) }
+        let root = open("/", CORRAL_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        guard root >= 0 else { fail(.openRoot) }
+        let mounter = ChildMounter(root: root, errorDescriptor: context.errorDescriptor, owner: context.rootOwner)
         for index in 0..<context.mounts.count where context.mounts[index].afterCgroupPlacement {
             mounter.perform(context.mounts[index])
         }
-        bringUpLoopback()
-        if context.stagingRoot != nil { pivot(to: root) }
         _ = close(root)
         guard sethostname(context.hostname, context.hostnameLength) == 0 else { fail(.hostname) }
         // The privilege drop, in the order crun and containerization agree on: bounding set,
@@ -82,38 +84,12 @@ struct ChildSetup {
         }
     }
 
-    /// Mounts the root filesystem on the staging directory and returns an O_PATH descriptor of
-    /// the new root (or of the host's `/` when the container keeps it).
-    private func mountRoot() -> Int32 {
-        guard let stagingRoot = context.stagingRoot, let rootMount = context.rootMount else {
-            let root = open("/", CORRAL_O_PATH | O_DIRECTORY | O_CLOEXEC)
-            guard root >= 0 else { fail(.openRoot) }
-            return root
-        }
-        let detached = ChildMounter(root: AT_FDCWD, errorDescriptor: context.errorDescriptor).detachedMount(rootMount)
-        guard move_mount(detached, "", AT_FDCWD, stagingRoot, UInt32(MOVE_MOUNT_F_EMPTY_PATH)) == 0 else {
-            fail(.mountRoot, step: rootMount.step)
-        }
-        _ = close(detached)
-        let root = open(stagingRoot, CORRAL_O_PATH | O_DIRECTORY | O_CLOEXEC)
-        guard root >= 0 else { fail(.openRoot) }
-        return root
-    }
-
     /// The network namespace starts with `lo` down; bring it up (its only interface).
     private func bringUpLoopback() {
         let socketDescriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socketDescriptor >= 0 else { fail(.loopback) }
         guard ioctl(socketDescriptor, UInt(SIOCSIFFLAGS), context.loopbackRequest) == 0 else { fail(.loopback) }
         _ = close(socketDescriptor)
-    }
-
-    /// pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the
-    /// container's tree, without needing a directory for the old root.
-    private func pivot(to root: Int32) {
-        guard fchdir(root) == 0, corral_pivot_root(".", ".") == 0 else { fail(.pivotRoot) }
-        guard umount2(".", Int32(MNT_DETACH)) == 0 else { fail(.detachOldRoot) }
-        guard chdir("/") == 0 else { fail(.pivotRoot) }
     }
 
     /// What init can never regain, even by exec of a setuid or file-capability program.

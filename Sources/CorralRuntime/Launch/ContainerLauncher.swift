@@ -54,11 +54,15 @@ public final class LaunchedContainer {
 }
 
 /// Starts a container's init in new namespaces, its filesystem tree built from the domain.
+///
+/// Every container runs in a user namespace (its `<idmap>`, or the identity map) whose mounts
+/// are locked. Init is cloned into the user, network, UTS, IPC and PID namespaces and its
+/// cgroup, and waits; the monitor writes its maps and opens its namespaces; a spawner joins
+/// them — but not the user namespace — and clones the mounter, which builds the tree as the
+/// host's root and hands init a locked copy (see ContainerTreeMounter). Then init execs.
 public enum ContainerLauncher {
-    /// Namespaces every container gets; a user namespace is added when <idmap> is present.
-    /// The cgroup namespace is not among them: the child unshares it once the parent has placed
-    /// it in its cgroups, so the namespace's root is the container's own cgroup everywhere.
-    static let namespaces = UInt64(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+    /// Namespaces init is cloned into; its mount namespace comes from the mounter.
+    static let namespaces = UInt64(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
     /// The host's cgroup layout, detected once per process.
     static let cgroupLayout = CgroupLayout.detect()
@@ -72,13 +76,10 @@ public enum ContainerLauncher {
                               console: ConsolePTY? = nil) throws -> LaunchedContainer {
         try refuseUnsupported(domain, file: file)
         let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath)
-        let go = try Pipe()
-        let errors = try Pipe()
+        let pipes = try LaunchPipes()
         let preparation: LaunchPreparation
         do {
-            preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths, console: console,
-                                                goDescriptor: go.reading.rawValue, errorDescriptor: errors.writing.rawValue,
-                                                parentDescriptors: (go.writing.rawValue, errors.reading.rawValue))
+            preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths, console: console, pipes: pipes)
         } catch {
             if plan.root != nil { HostDirectory.remove(paths.stagingRoot(for: domain.name)) }
             throw error
@@ -94,7 +95,7 @@ public enum ContainerLauncher {
 
         var pidDescriptor: Int32 = -1
         var arguments = clone_args()
-        arguments.flags = namespaces | UInt64(CLONE_PIDFD) | (domain.idmap != nil ? UInt64(CLONE_NEWUSER) : 0)
+        arguments.flags = namespaces | UInt64(CLONE_PIDFD)
         arguments.exit_signal = UInt64(SIGCHLD)
         if let descriptor = cgroup?.unifiedDescriptor, descriptor >= 0 {
             arguments.flags |= UInt64(CLONE_INTO_CGROUP)
@@ -108,27 +109,37 @@ public enum ContainerLauncher {
             ChildSetup(context: preparation.context).run()
         }
         guard pid > 0 else {
-            let error = SystemCallError.last("clone3", detail: "new namespaces")
+            let error = SystemCallError.last("clone3", detail: "new user, PID, UTS, IPC and network namespaces")
             preparation.stagingRoot.map(HostDirectory.remove)
             cgroup?.remove()
             throw error
         }
         let container = LaunchedContainer(pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
                                           stagingRoot: preparation.stagingRoot, cgroup: cgroup)
-        go.reading.close()
-        errors.writing.close()
+        pipes.go.reading.close()
+        var spawner: pid_t? = nil
         do {
-            if let idmap = domain.idmap { try IDMapWriter.write(idmap, for: container.pid) }
-            // First release: the child starts mounting while the cgroup placement (slow on v1)
-            // happens; the second says it is placed.
-            try release(go.writing)
+            try IDMapWriter.write(domain.userNamespaceMap, for: container.pid)
+            try preparation.openNamespaces(of: container.pid)
+            try release(pipes.go.writing)
+            spawner = try spawnMounter(preparation: preparation)
+            preparation.closeNamespaces()
+            pipes.errors.writing.close()
+            pipes.mounts.mounter.close()
+            pipes.mounts.initEnd.close()
+            // The mounter builds the tree while the cgroup placement (slow on v1) happens; the
+            // second byte says init is placed.
             try cgroup?.place(container.pid)
-            try release(go.writing, last: true)
-            if let failure = try readFailure(errors.reading) {
+            try release(pipes.go.writing, last: true)
+            if let failure = try readFailure(pipes.errors.reading) {
                 throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, launch: preparation.description))
             }
+            spawner.map { _ = reap($0) }
         } catch {
-            go.writing.close()
+            preparation.closeNamespaces()
+            pipes.go.writing.close()
+            container.killAll()
+            spawner.map { _ = reap($0) }
             defer { container.cleanUp() }
             do {
                 _ = try container.reap()
@@ -138,6 +149,36 @@ public enum ContainerLauncher {
             throw error
         }
         return container
+    }
+
+    /// Clones the spawner, which clones the mounter into init's namespaces; returns its pid.
+    private static func spawnMounter(preparation: LaunchPreparation) throws -> pid_t {
+        var arguments = clone_args()
+        arguments.exit_signal = UInt64(SIGCHLD)
+        let spawner = pid_t(corral_clone3(&arguments))
+        if spawner == 0 { MounterSpawner(context: preparation.context).run() }
+        guard spawner > 0 else { throw SystemCallError.last("clone3", detail: "the spawner of the mounter") }
+        return spawner
+    }
+
+    /// Waits for a child of ours to end; its wait status, or -1 if it cannot be waited for.
+    private static func reap(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { return -1 }
+        }
+        return status
+    }
+
+    /// Reads a whole `T` (a byte, a pid, a failure record) into `value`; false at end of file.
+    private static func readExactly<T: BitwiseCopyable>(_ pipe: OwnedDescriptor, _ value: inout T) throws -> Bool {
+        let count = MemoryLayout<T>.size
+        while true {
+            let result = withUnsafeMutableBytes(of: &value) { read(pipe.rawValue, $0.baseAddress, count) }
+            if result < 0 && errno == EINTR { continue }
+            guard result >= 0 else { throw SystemCallError.last("read", "a launch pipe") }
+            return result == count
+        }
     }
 
     /// The container's cgroup on this host. Without cgroups on the host, a definition that asks
@@ -175,13 +216,7 @@ public enum ContainerLauncher {
     /// EOF means execve succeeded (the pipe is CLOEXEC); a record means a step failed.
     private static func readFailure(_ pipe: OwnedDescriptor) throws -> ChildFailure? {
         var record = ChildFailure(step: 0, call: 0, errno: 0)
-        let size = MemoryLayout<ChildFailure>.size
-        while true {
-            let count = read(pipe.rawValue, &record, size)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw SystemCallError.last("read", "the child's error pipe") }
-            return count == size ? record : nil
-        }
+        return try readExactly(pipe, &record) ? record : nil
     }
 }
 

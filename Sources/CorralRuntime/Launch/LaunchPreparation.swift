@@ -16,13 +16,14 @@ final class LaunchPreparation {
     private(set) var deviceRules = DeviceRule.standard
     let stagingRoot: String?
     let description: ChildLaunchDescription
-    private(set) var context: ChildContext
+    var context: ChildContext
+    /// Init's namespaces, open from when it exists until the mounter has been spawned.
+    private var namespaces: [OwnedDescriptor] = []
 
     /// 256 KiB is far beyond any real /etc/passwd; a larger file is refused, not truncated.
     static let lookupBufferSize = 256 * 1024
 
-    init(domain: Domain, plan: MountPlan, paths: RuntimePaths, console: ConsolePTY?, goDescriptor: Int32,
-         errorDescriptor: Int32, parentDescriptors: (Int32, Int32)) throws {
+    init(domain: Domain, plan: MountPlan, paths: RuntimePaths, console: ConsolePTY?, pipes: LaunchPipes) throws {
         stagingRoot = plan.root == nil ? nil : paths.stagingRoot(for: domain.name)
         let initDirectory = domain.os.initDirectory ?? "/"
         description = ChildLaunchDescription(
@@ -35,12 +36,17 @@ final class LaunchPreparation {
             for (index, byte) in "lo".utf8.enumerated() { name[index] = byte }
         }
         loopback.pointee.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_LOOPBACK | IFF_RUNNING)
+        let map = domain.userNamespaceMap
+        let monitorEnds = pipes.monitorEnds
         context = ChildContext(
-            goDescriptor: goDescriptor, parentDescriptors: parentDescriptors, errorDescriptor: errorDescriptor,
-            inUserNamespace: domain.idmap != nil,
+            monitorDescriptors: UnsafeBufferPointer(start: arena.array(monitorEnds), count: monitorEnds.count),
+            goDescriptor: pipes.go.reading.rawValue, errorDescriptor: pipes.errors.writing.rawValue,
+            mounterChannel: pipes.mounts.mounter.rawValue, initChannel: pipes.mounts.initEnd.rawValue,
+            // uid_t -1: chown leaves the owner as it is.
+            rootOwner: (map.hostUser(0) ?? UInt32.max, map.hostGroup(0) ?? UInt32.max),
             consoleDescriptor: console?.slave.rawValue ?? -1,
             stagingRoot: stagingRoot.map { UnsafePointer(arena.string($0)) }, rootMount: nil,
-            mounts: UnsafeBufferPointer(start: nil, count: 0),
+            mounts: UnsafeBufferPointer(start: nil, count: 0), detachedMounts: arena.allocate(Int32.self, count: 1),
             hostname: arena.string(hostname), hostnameLength: hostname.utf8.count, loopbackRequest: loopback,
             user: domain.os.initUser.map { UnsafePointer(arena.string($0)) },
             group: domain.os.initGroup.map { UnsafePointer(arena.string($0)) },
@@ -66,6 +72,7 @@ final class LaunchPreparation {
         var mounts: [ChildMount] = []
         for step in plan.steps { mounts.append(try childMount(for: step)) }
         context.mounts = UnsafeBufferPointer(start: arena.array(mounts), count: mounts.count)
+        context.detachedMounts = arena.array([Int32](repeating: -1, count: mounts.count))
     }
 
     /// Capabilities and the seccomp filter, computed with libcap and libseccomp here so the
@@ -107,6 +114,21 @@ final class LaunchPreparation {
         return environment
     }
 
+    /// Opens the namespaces of init (`pid`) for the spawner (network, UTS, IPC, PID) and the
+    /// mounter (user).
+    func openNamespaces(of pid: pid_t) throws {
+        for name in ["user", "net", "uts", "ipc", "pid"] {
+            namespaces.append(try OwnedDescriptor.open("/proc/\(pid)/ns/\(name)", O_RDONLY))
+        }
+        context.userNamespace = namespaces[0].rawValue
+        context.joinedNamespaces = (namespaces[1].rawValue, namespaces[2].rawValue, namespaces[3].rawValue, namespaces[4].rawValue)
+    }
+
+    func closeNamespaces() {
+        for namespace in namespaces { namespace.close() }
+        namespaces.removeAll()
+    }
+
     /// Lets every loop device go once the container's mounts hold them (or setup failed).
     func releaseLoopDevices() {
         for device in loopDevices { device.release() }
@@ -129,10 +151,11 @@ final class LaunchPreparation {
         case .hostDevice(let path):
             source = path
             targetIsFile = true
-            // Outside a user namespace the child may mknod: a node instead of a bind mount for
-            // the standard character devices (not for the console pty, which belongs to one
-            // devpts instance, nor for masks, which must be read-only mounts).
-            if !context.inUserNamespace, step.target.components.first == "dev", !step.flags.contains(.readOnly),
+            // Init makes its mounts as the host's root, before it enters its user namespace: a
+            // node instead of a bind mount for the standard character devices (not for the
+            // console pty, which belongs to one devpts instance, nor for masks, which must be
+            // read-only mounts).
+            if step.target.components.first == "dev", !step.flags.contains(.readOnly),
                let node = LaunchPreparation.characterDevice(path) {
                 kind = .deviceNode
                 device = node
@@ -189,6 +212,7 @@ final class LaunchPreparation {
             options: childOptions.isEmpty ? nil : UnsafePointer(arena.array(childOptions)), optionCount: childOptions.count,
             attributes: LaunchPreparation.attributes(step.flags), targetIsFile: targetIsFile,
             optional: step.flags.contains(.ifPresent), afterCgroupPlacement: step.flags.contains(.afterCgroupPlacement),
+            unlocked: step.flags.contains(.unlocked),
             device: device?.number ?? 0, mode: device?.mode ?? 0)
     }
 

@@ -22,17 +22,46 @@ public struct MountPlan: Sendable, Equatable {
 
     /// `console`: the host path of the pty slave that becomes the container's /dev/console.
     public init(domain: Domain, paths: RuntimePaths, console: String? = nil) {
-        let root = domain.rootFilesystem.map { MountPlan.step(for: $0, container: domain.name, paths: paths) }
+        let owner = MountPlan.ownerOptions(domain.userNamespaceMap)
+        let root = domain.rootFilesystem.map { MountPlan.step(for: $0, container: domain.name, paths: paths, owner: owner) }
         let others = domain.filesystems.enumerated()
             .filter { !$0.element.target.isRoot }
             .sorted { (MountPlan.isBind($0.element) ? 1 : 0, $0.element.target.depth, $0.offset)
                 < (MountPlan.isBind($1.element) ? 1 : 0, $1.element.target.depth, $1.offset) }
-            .map { MountPlan.step(for: $0.element, container: domain.name, paths: paths) }
-        var system = root == nil ? MountPlan.freshProc + MountPlan.procMasks : MountPlan.systemFilesystems + MountPlan.procMasks + MountPlan.sysMasks
+            .map { MountPlan.step(for: $0.element, container: domain.name, paths: paths, owner: owner) }
+        let ttyGroup = domain.userNamespaceMap.hostGroup(5).map { [MountOption("gid", String($0))] } ?? []
+        var system = root == nil ? MountPlan.freshProc + MountPlan.procMasks
+            : MountPlan.systemFilesystems(owner: owner, ttyGroup: ttyGroup) + MountPlan.procMasks + MountPlan.sysMasks
         if let console, root != nil {
             system.append(MountStep(.hostDevice(console), at: ContainerPath.literal("dev", "console"), flags: [.noSetUID, .noExecute]))
         }
-        self.init(root: root, steps: others + system)
+        self.init(root: root, steps: MountPlan.unlockingWritable(others) + system)
+    }
+
+    /// Marks the writable filesystems `.unlocked`, except any that a locked step must be made
+    /// on or inside (a read-only filesystem below it, a kernel filesystem, a bind whose source
+    /// is in it): locked mounts are all made before the unlocked ones exist.
+    static func unlockingWritable(_ steps: [MountStep]) -> [MountStep] {
+        var steps = steps
+        for index in steps.indices where !steps[index].flags.contains(.readOnly) { steps[index].flags.insert(.unlocked) }
+        let systemTargets = [ContainerPath.literal("proc"), .literal("sys"), .literal("dev")]
+        var changed = true
+        while changed {
+            changed = false
+            for index in steps.indices where steps[index].flags.contains(.unlocked) {
+                let base = steps[index].target
+                let lockedInside = steps.contains { step in
+                    guard !step.flags.contains(.unlocked) else { return false }
+                    if case .containerDirectory(let source) = step.source, source.isInside(base) { return true }
+                    return step.target.isInside(base)
+                } || systemTargets.contains { $0.isInside(base) || base.isInside($0) }
+                if lockedInside {
+                    steps[index].flags.remove(.unlocked)
+                    changed = true
+                }
+            }
+        }
+        return steps
     }
 
     private static func isBind(_ filesystem: Filesystem) -> Bool {
@@ -40,7 +69,14 @@ public struct MountPlan: Sendable, Equatable {
         return false
     }
 
-    static func step(for filesystem: Filesystem, container: String, paths: RuntimePaths) -> MountStep {
+    /// `uid=`/`gid=` for the tmpfs mounts the container writes to (its /dev, /dev/shm, `ram`
+    /// filesystems), so they belong to its root, not to the host's root that mounts them.
+    static func ownerOptions(_ map: IDMap) -> [MountOption] {
+        let uid = map.hostUser(0) ?? 0, gid = map.hostGroup(0) ?? 0
+        return uid == 0 && gid == 0 ? [] : [MountOption("uid", String(uid)), MountOption("gid", String(gid))]
+    }
+
+    static func step(for filesystem: Filesystem, container: String, paths: RuntimePaths, owner: [MountOption] = []) -> MountStep {
         let flags: MountFlags = filesystem.readOnly ? [.readOnly] : []
         let source: MountSource
         switch filesystem.source {
@@ -63,7 +99,7 @@ public struct MountPlan: Sendable, Equatable {
                 source = .overlay(lower: lower, upper: layers.upper, work: layers.work)
             }
         case .ram(let size):
-            source = .filesystem(type: "tmpfs", options: [MountOption("size", "\(size.kibibytes)k"), MountOption("mode", "0755")])
+            source = .filesystem(type: "tmpfs", options: [MountOption("size", "\(size.kibibytes)k"), MountOption("mode", "0755")] + owner)
             return MountStep(source, at: filesystem.target, flags: flags.union([.noSetUID, .noDevices]))
         }
         return MountStep(source, at: filesystem.target, flags: flags)
@@ -79,19 +115,21 @@ public struct MountPlan: Sendable, Equatable {
     /// With the host's root kept, only /proc is replaced, so it shows the container's PIDs.
     static let freshProc = [MountStep(.filesystem(type: "proc", options: []), at: ContainerPath.literal("proc"), flags: .kernelFilesystem)]
 
-    /// /proc, a read-only /sys, and a /dev holding only the standard nodes (DESIGN.md §2).
-    static let systemFilesystems: [MountStep] = {
+    /// /proc, a read-only /sys, and a /dev holding only the standard nodes. `owner`: the tmpfs
+    /// options that give /dev and /dev/shm to the container's root; `ttyGroup`: devpts' `gid=`
+    /// for the container's group 5 (tty), when mapped.
+    static func systemFilesystems(owner: [MountOption] = [], ttyGroup: [MountOption] = [MountOption("gid", "5")]) -> [MountStep] {
         var steps = [
             MountStep(.filesystem(type: "proc", options: []), at: ContainerPath.literal("proc"), flags: .kernelFilesystem),
             MountStep(.filesystem(type: "sysfs", options: []), at: ContainerPath.literal("sys"), flags: MountFlags.kernelFilesystem.union(.readOnly)),
             // The container's own cgroup subtree, writable: what systemd as init manages.
             MountStep(.filesystem(type: "cgroup2", options: []), at: ContainerPath.literal("sys", "fs", "cgroup"), flags: MountFlags.kernelFilesystem.union([.ifPresent, .afterCgroupPlacement])),
-            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "0755"), MountOption("size", "64k")]),
+            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "0755"), MountOption("size", "64k")] + owner),
                       at: ContainerPath.literal("dev"), flags: [.noSetUID, .noExecute]),
             MountStep(.filesystem(type: "devpts", options: [MountOption("newinstance"), MountOption("ptmxmode", "0666"),
-                                                            MountOption("mode", "0620"), MountOption("gid", "5")]),
+                                                            MountOption("mode", "0620")] + ttyGroup),
                       at: ContainerPath.literal("dev", "pts"), flags: [.noSetUID, .noExecute]),
-            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "1777")]), at: ContainerPath.literal("dev", "shm"),
+            MountStep(.filesystem(type: "tmpfs", options: [MountOption("mode", "1777")] + owner), at: ContainerPath.literal("dev", "shm"),
                       flags: [.noSetUID, .noDevices]),
             MountStep(.filesystem(type: "mqueue", options: []), at: ContainerPath.literal("dev", "mqueue"), flags: .kernelFilesystem),
         ]
@@ -103,7 +141,7 @@ public struct MountPlan: Sendable, Equatable {
             steps.append(MountStep(.symlink(to: destination), at: ContainerPath.literal("dev", Substring(link))))
         }
         return steps
-    }()
+    }
 
     /// /proc files that show host secrets or act on the host, hidden under a read-only
     /// /dev/null; directories of host hardware, under an empty read-only tmpfs; kernel tunables,

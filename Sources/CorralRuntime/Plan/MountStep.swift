@@ -99,6 +99,12 @@ public struct MountFlags: OptionSet, Sendable, Hashable {
     /// of /sys/fs/cgroup); the launcher places it while the other mounts are being made.
     public static let afterCgroupPlacement = MountFlags(rawValue: 1 << 5)
 
+    /// Attached in the container's own mount namespace, after its user namespace has locked
+    /// everything else: a writable filesystem of the definition, which a system init unmounts
+    /// at shutdown (a locked mount cannot be). Read-only filesystems, the root and the kernel's
+    /// filesystems and masks stay locked.
+    public static let unlocked = MountFlags(rawValue: 1 << 6)
+
     /// What /proc, /sys and the like get: nothing on them is a device or a setuid program.
     public static let kernelFilesystem: MountFlags = [.noSetUID, .noDevices, .noExecute]
 }
