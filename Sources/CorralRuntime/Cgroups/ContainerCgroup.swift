@@ -43,12 +43,16 @@ public final class ContainerCgroup {
     private func create() throws {
         for step in plan.steps {
             switch step {
-            case .create(let directory):
-                try HostDirectory.create(directory, detail: "cgroup")
-                // Cgroups are host-wide: a populated one is another container of the same name.
-                if plan.containerDirectories.contains(directory), !ContainerCgroup.pids(inTree: directory).isEmpty {
+            case .create(let directory) where plan.containerDirectories.contains(directory):
+                // Cgroups are host-wide: a populated one is another container of the same name;
+                // an empty one is what a killed launcher left, with a stale device list.
+                if !ContainerCgroup.pids(inTree: directory).isEmpty {
                     throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host")
                 }
+                _ = ContainerCgroup.removeTree(directory)
+                try HostDirectory.create(directory, detail: "cgroup")
+            case .create(let directory):
+                try HostDirectory.create(directory, detail: "cgroup")
             case .delegate(let write):
                 try self.write(write, toleratingBusy: true)
             case .write(let write) where write.value == "@parent":

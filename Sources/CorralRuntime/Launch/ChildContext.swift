@@ -96,6 +96,9 @@ struct ChildMount {
     var afterCgroupPlacement = false
     /// Attached after the tree is locked, in the container's own mount namespace (MountFlags.unlocked).
     var unlocked = false
+    /// An unlocked row whose target lies in a locked filesystem: created by the mounter while it
+    /// is still the host's root (the container's root may not own that directory).
+    var createTargetEarly = false
     /// deviceNode: the device number and permission bits to create it with.
     var device: UInt64 = 0
     var mode: UInt32 = 0

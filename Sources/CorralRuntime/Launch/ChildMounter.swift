@@ -21,6 +21,12 @@ struct ChildMounter {
         attach(mount, detached: -1)
     }
 
+    /// Creates the mount's target if it is missing, without mounting anything yet.
+    func createTarget(_ mount: ChildMount) {
+        guard !mount.optional else { return }
+        _ = close(openTarget(mount))
+    }
+
     /// Attaches `detached` (or, when -1, a mount made now) on the mount's target.
     func attach(_ mount: ChildMount, detached prepared: Int32) {
         var target: Int32

@@ -64,6 +64,14 @@ public enum ContainerLauncher {
     /// Namespaces init is cloned into; its mount namespace comes from the mounter.
     static let namespaces = UInt64(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
+    /// A child that fails during setup closes its pipes: the launcher must get EPIPE and read
+    /// the child's failure record, not die of SIGPIPE with nothing said and its cgroups and
+    /// staging directory left behind. (Init's own disposition is reset before exec.)
+    static let ignoreBrokenPipes: Void = {
+        // signal() cannot fail for SIGPIPE and SIG_IGN; the previous handler is of no use.
+        _ = signal(SIGPIPE, SIG_IGN)
+    }()
+
     /// The host's cgroup layout, detected once per process.
     static let cgroupLayout = CgroupLayout.detect()
 
@@ -74,6 +82,7 @@ public enum ContainerLauncher {
     /// caller's stdin, stdout and stderr.
     public static func launch(_ domain: Domain, file: String, paths: RuntimePaths,
                               console: ConsolePTY? = nil) throws -> LaunchedContainer {
+        ignoreBrokenPipes
         try refuseUnsupported(domain, file: file)
         let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath)
         let pipes = try LaunchPipes()
@@ -207,9 +216,11 @@ public enum ContainerLauncher {
         throw RuntimeError(lines.joined(separator: "\n"))
     }
 
+    /// One byte to init. EPIPE means it is gone already: its failure record says why, which
+    /// the caller reads next.
     private static func release(_ go: OwnedDescriptor, last: Bool = false) throws {
         var byte: UInt8 = 1
-        guard write(go.rawValue, &byte, 1) == 1 else { throw SystemCallError.last("write", "the child's start pipe") }
+        guard write(go.rawValue, &byte, 1) == 1 || errno == EPIPE else { throw SystemCallError.last("write", "the child's start pipe") }
         if last { go.close() }
     }
 

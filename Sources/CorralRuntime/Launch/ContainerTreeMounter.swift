@@ -26,7 +26,10 @@ struct ContainerTreeMounter {
             let mount = context.mounts[index]
             if !mount.unlocked {
                 mounter.perform(mount)
-            } else if mount.kind != .bindContainer {
+                continue
+            }
+            if mount.createTargetEarly { mounter.createTarget(mount) }
+            if mount.kind != .bindContainer {
                 // Made now, with the host root's access to its source; attached once locked.
                 context.detachedMounts[index] = mounter.detachedMount(mount)
             }

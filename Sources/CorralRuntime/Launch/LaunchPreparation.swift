@@ -70,7 +70,13 @@ final class LaunchPreparation {
             context.rootMount = try childMount(for: root)
         }
         var mounts: [ChildMount] = []
-        for step in plan.steps { mounts.append(try childMount(for: step)) }
+        for (index, step) in plan.steps.enumerated() {
+            var mount = try childMount(for: step)
+            mount.createTargetEarly = step.flags.contains(.unlocked) && !plan.steps[..<index].contains {
+                $0.flags.contains(.unlocked) && step.target.isInside($0.target)
+            }
+            mounts.append(mount)
+        }
         context.mounts = UnsafeBufferPointer(start: arena.array(mounts), count: mounts.count)
         context.detachedMounts = arena.array([Int32](repeating: -1, count: mounts.count))
     }
