@@ -26,6 +26,9 @@ struct ChildContext {
     var rootOwner: (uid: UInt32, gid: UInt32)
     /// The console pty's slave, or -1: init's controlling terminal and stdin/stdout/stderr.
     var consoleDescriptor: Int32
+    /// Without a console: descriptors that replace init's stdin, stdout and stderr (-1: keep
+    /// the caller's), such as pipes standing in for the caller's terminal.
+    var standardStreams: (Int32, Int32, Int32) = (-1, -1, -1)
     /// Absolute host path the root is mounted on; nil = the container keeps the host's root.
     var stagingRoot: UnsafePointer<CChar>?
     var rootMount: ChildMount?

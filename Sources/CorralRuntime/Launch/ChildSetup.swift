@@ -54,6 +54,10 @@ struct ChildSetup {
             // A session of its own even on the caller's stdio: `kill(0, …)` or a process group
             // signal inside must never reach the caller's processes.
             guard setsid() >= 0 else { fail(.console) }
+            let (input, output, errors) = context.standardStreams
+            guard input < 0 || dup2(input, 0) == 0, output < 0 || dup2(output, 1) == 1, errors < 0 || dup2(errors, 2) == 2 else {
+                fail(.console)
+            }
         }
         resetSignals()
         if context.noNewPrivileges {

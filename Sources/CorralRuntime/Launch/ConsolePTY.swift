@@ -11,8 +11,12 @@ public final class ConsolePTY {
     private(set) var slave: OwnedDescriptor
     /// The slave's path on the host (`/dev/pts/N`), bound onto the container's /dev/console.
     public let slavePath: String
+    /// Shown on a terminal (newlines become "\r\n", as a terminal in raw mode needs), or
+    /// written to a log (plain "\n").
+    private let forTerminal: Bool
 
-    public init() throws {
+    public init(forTerminal: Bool = false) throws {
+        self.forTerminal = forTerminal
         // The ioctls behind posix_openpt/unlockpt/ptsname, which Glibc declares only for XOPEN.
         master = try OwnedDescriptor.open("/dev/ptmx", O_RDWR | O_NOCTTY)
         var unlock: Int32 = 0
@@ -26,6 +30,14 @@ public final class ConsolePTY {
         try configureSlave()
     }
 
+    /// Gives the pty the size of the terminal `descriptor` (the caller's), if it is one.
+    public func copySize(from descriptor: Int32) {
+        var size = winsize()
+        // Not a terminal, or no size: the pty keeps its default, which programs cope with.
+        guard ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0 else { return }
+        _ = ioctl(slave.rawValue, UInt(TIOCSWINSZ), &size)
+    }
+
     /// Opens the slave anew: an init that shut down may have hung the terminal up (systemd
     /// does), which leaves the old descriptor useless for the next start.
     public func renewSlave() throws {
@@ -37,7 +49,7 @@ public final class ConsolePTY {
         var settings = termios()
         guard tcgetattr(slave.rawValue, &settings) == 0 else { throw SystemCallError.last("tcgetattr", slavePath) }
         // Log lines end in "\n", not the terminal's "\r\n".
-        settings.c_oflag &= ~tcflag_t(ONLCR)
+        if !forTerminal { settings.c_oflag &= ~tcflag_t(ONLCR) }
         guard tcsetattr(slave.rawValue, TCSANOW, &settings) == 0 else { throw SystemCallError.last("tcsetattr", slavePath) }
     }
 }

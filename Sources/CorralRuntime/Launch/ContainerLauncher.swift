@@ -78,10 +78,10 @@ public enum ContainerLauncher {
     /// Launches `domain`; `file` names the definition in errors. Throws with the step that
     /// failed; nothing is left behind then (mounts died with the child's namespace, loop
     /// devices auto-clear, the staging directory is removed).
-    /// `console`: a pty to become init's terminal and /dev/console; nil = init inherits the
-    /// caller's stdin, stdout and stderr.
-    public static func launch(_ domain: Domain, file: String, paths: RuntimePaths,
-                              console: ConsolePTY? = nil) throws -> LaunchedContainer {
+    /// `console`: a pty to become init's terminal and /dev/console; nil = init gets the
+    /// caller's stdin, stdout and stderr, or `standardStreams` in their place (-1: keep).
+    public static func launch(_ domain: Domain, file: String, paths: RuntimePaths, console: ConsolePTY? = nil,
+                              standardStreams: (Int32, Int32, Int32) = (-1, -1, -1)) throws -> LaunchedContainer {
         ignoreBrokenPipes
         try refuseUnsupported(domain, file: file)
         let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath)
@@ -94,6 +94,7 @@ public enum ContainerLauncher {
             throw error
         }
         defer { preparation.releaseLoopDevices() }
+        preparation.context.standardStreams = standardStreams
         let cgroup: ContainerCgroup?
         do {
             cgroup = try makeCgroup(domain, paths: paths, devices: preparation.deviceRules)

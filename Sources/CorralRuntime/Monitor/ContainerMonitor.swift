@@ -25,16 +25,28 @@ public struct ContainerMonitor {
     /// Runs the container to its end. SIGINT and SIGTERM to the monitor stop the container
     /// gracefully: the stop signal to init, SIGKILL once the timeout has passed (or on a second
     /// request).
-    /// With `<console type='pty'>`, init gets a pty as its terminal and /dev/console (what a
+    ///
+    /// The container never gets the caller's terminal. With `<console type='pty'>`, or when the
+    /// caller's stdin is a terminal, init gets a pty as its terminal and /dev/console (what a
     /// system init such as systemd expects), relayed to this process's stdout — and from its
     /// stdin when that is a terminal, in raw mode, where Ctrl-] asks for a graceful stop.
+    /// Otherwise init gets the caller's stdin, stdout and stderr, except that those which are
+    /// a terminal are replaced by pipes the monitor copies from.
     public func run() throws -> ContainerExit {
         let stopRequests = try BlockedSignals.stopRequests()
-        let console = domain.console == nil ? nil : try ConsolePTY()
-        let container = try ContainerLauncher.launch(domain, file: file, paths: paths, console: console)
+        let interactive = isatty(0) == 1
+        let console = domain.console != nil || interactive ? try ConsolePTY(forTerminal: isatty(1) == 1) : nil
+        if interactive { console?.copySize(from: 0) }
+        let outputs = console == nil ? try TerminalOutputPipes() : nil
+        let container = try ContainerLauncher.launch(domain, file: file, paths: paths, console: console,
+                                                     standardStreams: outputs?.standardStreams ?? (-1, -1, -1))
         defer { container.cleanUp() }
         let watch = InitWatch(domain: domain, paths: paths)
-        guard let console else { return try watch.wait(for: container, stopRequests: stopRequests) }
+        guard let console else {
+            outputs?.closeContainerEnds()
+            defer { outputs?.drain() }
+            return try watch.wait(for: container, stopRequests: stopRequests, sources: { outputs?.sources() ?? [] })
+        }
         let terminal = RawTerminal(descriptor: 0)
         defer { terminal?.restore() }
         var inputOpen = terminal != nil
