@@ -44,6 +44,7 @@ public final class ContainerSupervisor {
     /// Supervises until the container stays down; returns the monitor's exit code.
     public func run() -> Int32 {
         for warning in PendingFeatures.warnings(for: domain) { log.event("warning: \(warning)") }
+        for warning in domain.warnings(file: definition) { log.event(warning) }
         while true {
             transition(to: .starting)
             let exit: ContainerExit

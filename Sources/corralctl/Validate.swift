@@ -6,7 +6,9 @@ struct Validate: ParsableCommand {
         abstract: "Check domain definitions and report every error.",
         discussion: """
             Every file is checked completely; each problem is printed on standard error as
-            FILE:LINE: error: MESSAGE. Exits 0 when all files are valid, 1 otherwise.
+            FILE:LINE: error: MESSAGE. What is valid but likely a mistake (an <idmap> onto the
+            host's root) is printed as FILE:LINE: warning: MESSAGE. Exits 0 when all files are
+            valid, 1 otherwise.
             """)
 
     @Argument(help: ArgumentHelp("Domain XML files to check.", valueName: "file"))
@@ -16,7 +18,8 @@ struct Validate: ParsableCommand {
         var allValid = true
         for file in files {
             do {
-                _ = try DomainParser.parse(contentsOf: file)
+                let domain = try DomainParser.parse(contentsOf: file)
+                for warning in domain.warnings(file: file) { StandardError.write(warning + "\n") }
             } catch {
                 StandardError.write(error.description + "\n")
                 allValid = false

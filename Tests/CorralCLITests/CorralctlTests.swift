@@ -52,6 +52,26 @@ import Testing
         #expect(run.output.isEmpty)
     }
 
+    @Test func validateWarnsOfAnIdmapOntoTheHostsRoot() throws {
+        try Self.withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("root.xml")
+            try """
+                <domain type='lxc'>
+                  <name>root</name>
+                  <os><type>exe</type><init>/sbin/init</init></os>
+                  <idmap>
+                    <uid start='0' target='0' count='1000'/>
+                    <gid start='0' target='100000' count='65536'/>
+                  </idmap>
+                </domain>
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let run = try Self.corralctl(["validate", file.path])
+            #expect(run.status == 0, "a warning, not an error")
+            #expect(run.errors == "\(file.path):4: warning: <idmap><uid start='0' target='0' count='1000'>: maps the container's uid 0 "
+                + "onto the host's uid 0 (root): what it owns there, the container owns; map onto an unused range such as 100000\n")
+        }
+    }
+
     @Test func validateReportsEveryErrorOfEveryFileAndExitsOne() throws {
         try Self.withTemporaryDirectory { directory in
             let bad = directory.appendingPathComponent("web.xml")

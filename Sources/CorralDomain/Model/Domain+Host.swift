@@ -19,6 +19,13 @@ extension Domain {
     /// namespaces only: it cannot mount a disk, make a device node or lift a lock on a mount.
     public var userNamespaceMap: IDMap { idmap ?? .identity }
 
+    /// What is valid but likely a mistake, as `FILE:LINE: warning: <element>: message` lines.
+    public func warnings(file: String) -> [String] {
+        guard let idmap else { return [] }
+        let place = idmap.line.map { "\(file):\($0)" } ?? file
+        return idmap.hostRootWarnings.map { "\(place): warning: \($0)" }
+    }
+
     /// Preserved elements a container depends on but Corral cannot provide yet. The runtime
     /// refuses to start such a container and names each one with its line, rather than start
     /// something that differs from its definition.

@@ -2,10 +2,32 @@
 public struct IDMap: Sendable, Hashable {
     public var users: [IDMapRange]
     public var groups: [IDMapRange]
+    /// Where `<idmap>` is in its file, for warnings; not part of the value.
+    public var line: Int?
 
-    public init(users: [IDMapRange], groups: [IDMapRange]) {
+    public init(users: [IDMapRange], groups: [IDMapRange], line: Int? = nil) {
         self.users = users
         self.groups = groups
+        self.line = line
+    }
+
+    public static func == (left: IDMap, right: IDMap) -> Bool {
+        left.users == right.users && left.groups == right.groups
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(users)
+        hasher.combine(groups)
+    }
+
+    /// Warnings for a map that is valid but gives the container the host's root: a range
+    /// whose target is 0. Each names the range: `<uid start='0' target='0' count='65536'>: …`.
+    public var hostRootWarnings: [String] {
+        let ranges = users.filter { $0.target == 0 }.map { ("uid", $0) } + groups.filter { $0.target == 0 }.map { ("gid", $0) }
+        return ranges.map { kind, range in
+            "<idmap><\(kind) start='\(range.start)' target='0' count='\(range.count)'>: maps the container's \(kind) \(range.start) "
+                + "onto the host's \(kind) 0 (root): what it owns there, the container owns; map onto an unused range such as 100000"
+        }
     }
 
     /// The map of a container without `<idmap>`: ids 0…65535 inside are the same ids on the

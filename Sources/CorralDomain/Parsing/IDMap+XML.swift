@@ -31,7 +31,7 @@ extension IDMap {
         if !kindsWithInvalidRanges.contains("gid") {
             valid = check(groups, kind: "gid", in: element, context: &context) && valid
         }
-        return valid ? IDMap(users: users, groups: groups) : nil
+        return valid ? IDMap(users: users, groups: groups, line: element.line) : nil
     }
 
     /// libvirt's rules: the container's root must be mapped; plus the kernel's, which refuses

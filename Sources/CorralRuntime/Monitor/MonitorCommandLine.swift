@@ -71,6 +71,7 @@ public enum ForegroundRun {
             return setupFailed
         }
         for warning in PendingFeatures.warnings(for: domain) { log("\(domain.name): warning: \(warning)") }
+        for warning in domain.warnings(file: commandLine.definition) { log(warning) }
         do {
             let exit = try ContainerMonitor(domain: domain, file: commandLine.definition, paths: commandLine.paths).run()
             if report { log("\(domain.name): \(exit)") }
