@@ -29,6 +29,9 @@ if ! ls "$cache/$package"/boot/vmlinuz-* >/dev/null 2>&1; then
     rm -rf "$cache/$package" && dpkg-deb -x "$cache/${package}"_*.deb "$cache/$package"
 fi
 kernel=$(ls "$cache/$package"/boot/vmlinuz-* | head -1)
+# Every block driver of Debian's kernel is a module: the loop driver gives the VM a disk, which
+# the device list must keep from the containers.
+loop_module=$(find "$cache/$package/lib/modules" -name loop.ko | head -1)
 
 echo "vm-test: building the static corral-monitor and corrald"
 bin=$(scripts/build-release.sh corral-monitor corrald)
@@ -38,25 +41,31 @@ initramfs=$work/initramfs
 mkdir -p "$initramfs"/{bin,proc,sys,dev,tmp,run,corral/tests,corral/rootfs/bin,corral/rootfs/proc,corral/rootfs/sys,corral/rootfs/dev,corral/rootfs/tmp}
 cp /bin/busybox "$initramfs/bin/busybox"
 for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -sf busybox "$initramfs/bin/$applet"; done
+cp "$loop_module" "$initramfs/corral/loop.ko"
 strip -o "$initramfs/corral/corral-monitor" "$bin/corral-monitor"
 strip -o "$initramfs/corral/corrald" "$bin/corrald"
 mkdir -p "$initramfs/corral/containers" "$initramfs/corral/staged"
 cp /bin/busybox "$initramfs/corral/rootfs/bin/busybox"
-for applet in sh sleep true echo cat ls; do ln -sf busybox "$initramfs/corral/rootfs/bin/$applet"; done
+for applet in sh sleep true echo cat ls mkdir head mount wc test [; do ln -sf busybox "$initramfs/corral/rootfs/bin/$applet"; done
 gcc -static -O1 -x c -o "$initramfs/corral/rootfs/bin/probe" Tests/CorralTestSupport/Probe/syscall-probe.c.txt
 
-definition() {  # NAME SCRIPT EXTRA
+definition() {  # NAME SCRIPT EXTRA [FILESYSTEMS]
     cat > "$initramfs/corral/tests/$1.xml" <<XML
 <domain type='lxc'>
   <name>$1</name>
   <os><type>exe</type><init>/bin/sh</init><initarg>-c</initarg><initarg>$2</initarg></os>
   $3
-  <devices><filesystem type='mount'><source dir='/corral/rootfs'/><target dir='/'/></filesystem></devices>
+  <devices><filesystem type='mount'><source dir='/corral/rootfs'/><target dir='/'/></filesystem>${4:-}</devices>
 </domain>
 XML
 }
 definition mem64 '/bin/probe alloc 256; echo "status=$?"' "<memory unit='MiB'>64</memory>"
 definition mem1g '/bin/probe alloc 256; echo "status=$?"' "<memory unit='GiB'>1</memory>"
+# Limits out of reach: the container's own sub-cgroup with memory.max lifted, and itself in it.
+definition lift 'mkdir /sys/fs/cgroup/escape; echo max &gt; /sys/fs/cgroup/escape/memory.max; echo $$ &gt; /sys/fs/cgroup/escape/cgroup.procs; echo max &gt; /sys/fs/cgroup/memory.max 2&gt;/dev/null; echo "in: $(cat /proc/self/cgroup)"; /bin/probe alloc 256; echo "status=$?"' "<memory unit='MiB'>64</memory>"
+# The device list (the cgroup2 BPF program): the VM's disk through the host's /dev bound in.
+definition disk '[ -b /hostdev/loop0 ] &amp;&amp; echo node-present; head -c 512 /hostdev/loop0 &gt;/dev/null 2&gt;&amp;1 &amp;&amp; echo disk-read || echo disk-refused; echo x &gt; /dev/null &amp;&amp; echo null-ok' "" \
+    "<filesystem type='mount'><source dir='/dev'/><target dir='/hostdev'/></filesystem>"
 definition bomb '/bin/probe forkbomb' "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:pids max='40'/></c:container></metadata>"
 definition web 'trap "exit 0" TERM; while true; do sleep 1 &amp; wait; done' "<memory unit='MiB'>96</memory>"
 mv "$initramfs/corral/tests/web.xml" "$initramfs/corral/staged/web.xml"
@@ -82,12 +91,18 @@ echo "VMTEST kernel $(uname -r), cgroup controllers: $(cat /sys/fs/cgroup/cgroup
 run() { /corral/corral-monitor "/corral/tests/$1.xml" --state-dir /run/corral 2>&1; }
 out=$(run mem64); case "$out" in *status=137*) result memory-64MiB-stops-256MiB yes;; *) result memory-64MiB-stops-256MiB no "$out";; esac
 out=$(run mem1g); case "$out" in *"256 MiB allocated"*status=0*) result memory-1GiB-allows-256MiB yes;; *) result memory-1GiB-allows-256MiB no "$out";; esac
+out=$(run lift); case "$out" in *"in: 0::/escape"*status=137*) result limits-out-of-reach yes;; *) result limits-out-of-reach no "$out";; esac
+insmod /corral/loop.ko && dd if=/dev/zero of=/tmp/disk.img bs=1M count=4 2>/dev/null && losetup /dev/loop0 /tmp/disk.img
+out=$(run disk); case "$out" in *node-present*disk-refused*null-ok*) result device-list-refuses-the-disk yes;; *) result device-list-refuses-the-disk no "$out";; esac
+[ -b /dev/loop0 ] && head -c 512 /dev/loop0 | wc -c | grep -qx 512 && result host-reads-its-disk yes || result host-reads-its-disk no "no /dev/loop0"
 out=$(run bomb); forks=$(echo "$out" | sed -n 's/^forkbomb: \([0-9]*\) forks.*/\1/p')
 if [ -n "$forks" ] && [ "$forks" -lt 40 ] && /bin/true; then result pids-limit-stops-fork-bomb yes; else result pids-limit-stops-fork-bomb no "$out"; fi
 /corral/corral-monitor /corral/tests/stuck.xml --state-dir /run/corral > /tmp/stuck.out 2>&1 &
 monitor=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do grep -q started /tmp/stuck.out && break; sleep 0.5; done
 [ -d /sys/fs/cgroup/corral/stuck ] && result cgroup-created yes || result cgroup-created no "$(cat /tmp/stuck.out)"
+[ -d /sys/fs/cgroup/corral/stuck/payload ] && grep -q 4096 /sys/fs/cgroup/corral/stuck/pids.max && [ "$(cat /sys/fs/cgroup/corral/stuck/payload/pids.max)" = max ] \
+    && result limits-outside-init-inside yes || result limits-outside-init-inside no "$(ls /sys/fs/cgroup/corral/stuck 2>&1 | head -3)"
 kill -TERM $monitor; wait $monitor
 if pgrep -x sleep >/dev/null; then result cgroup-kill-leaves-no-process no "$(pgrep -l sleep)"; else result cgroup-kill-leaves-no-process yes; fi
 left=$(ls /sys/fs/cgroup/corral 2>/dev/null | grep -c -v -e '^cgroup\.' -e '\.' || true)
