@@ -73,7 +73,7 @@ extension ConsoleRelay {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
         guard count > 0 else { return false }
-        buffer[0..<count].withUnsafeBytes { _ = FileIO.writeAll(output, $0) }
+        buffer[0..<count].withUnsafeBytes { _ = FileIO.writeWithoutBlocking(output, $0) }
         return true
     }
 }

@@ -102,6 +102,21 @@ public final class ContainerSandbox: @unchecked Sendable {
                                         in: directory, signalAfter: signalAfter)
     }
 
+    /// Starts `definition` with `corralctl run` and returns at once; the caller waits for it.
+    public func start(_ definition: String, name: String) throws -> Process {
+        let file = "\(directory)/\(name).xml"
+        try definition.write(toFile: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ContainerSandbox.corralctl)
+        process.arguments = ["run", file, "--template-dir", templates, "--overlay-dir", overlays, "--state-dir", state,
+                             "--cgroup-parent", cgroupParent]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     public static func run(_ executable: String, _ arguments: [String], in directory: String,
                     signalAfter: (seconds: Double, signal: Int32)? = nil, timeout: Double = 60) throws -> Run {
         let outputFile = "\(directory)/.stdout-\(UUID().uuidString)"

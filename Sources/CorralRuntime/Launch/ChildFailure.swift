@@ -16,8 +16,8 @@ struct ChildFailure {
 enum ChildCall: Int32 {
     case waitForParent, joinNamespaces, cloneMounter, enterUserNamespace, lockMounts, sendMounts, receiveMounts, joinMounts,
         cgroupNamespace, makePrivate, mountRoot, openRoot, resolveTarget, createTarget, openSource,
-        mount, symlink, loopback, pivotRoot, detachOldRoot, hostname, readUsers, unknownUser,
-        readGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, console, capabilities,
+        mount, symlink, loopback, pivotRoot, detachOldRoot, hostname, readUsers, irregularUsers, unknownUser,
+        readGroups, irregularGroups, unknownGroup, setGroups, setGroupID, setUserID, changeDirectory, console, capabilities,
         noNewPrivileges, seccomp, execute
 }
 
@@ -50,6 +50,8 @@ extension ChildFailure {
         case .readUsers: return "read '/etc/passwd' in the container: \(error)"
         case .unknownUser: return "<inituser> '\(launch.user ?? "")': no such user in the container's /etc/passwd"
         case .readGroups: return "read '/etc/group' in the container: \(error)"
+        case .irregularUsers: return "'/etc/passwd' in the container is not a regular file (<inituser> cannot be looked up)"
+        case .irregularGroups: return "'/etc/group' in the container is not a regular file (<initgroup> cannot be looked up)"
         case .unknownGroup: return "<initgroup> '\(launch.group ?? "")': no such group in the container's /etc/group"
         case .setGroups: return "setgroups: \(error)"
         case .setGroupID: return "setgid '\(launch.group ?? "0")': \(error)"

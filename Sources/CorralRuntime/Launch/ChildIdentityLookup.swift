@@ -12,10 +12,19 @@ struct ChildIdentityLookup {
     let errorDescriptor: Int32
 
     /// The id of `name` (third field of a passwd or group line).
-    func id(of name: UnsafePointer<CChar>, in file: UnsafePointer<CChar>, reading: ChildCall, unknown: ChildCall) -> UInt32 {
+    /// The file is the container's: hostile. It is opened without blocking (a FIFO would block
+    /// the open and the read forever) and must be a regular file of bounded size.
+    func id(of name: UnsafePointer<CChar>, in file: UnsafePointer<CChar>, reading: ChildCall, irregular: ChildCall,
+            unknown: ChildCall) -> UInt32 {
         if let number = ChildIdentityLookup.number(name, length: strlen(name)) { return number }
-        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { childFail(errorDescriptor, reading) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { childFail(errorDescriptor, reading) }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            errno = EINVAL
+            childFail(errorDescriptor, irregular)
+        }
         var filled = 0
         while filled < size {
             let count = read(descriptor, buffer + filled, size - filled)

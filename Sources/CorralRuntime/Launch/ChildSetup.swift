@@ -119,11 +119,11 @@ struct ChildSetup {
         let lookup = ChildIdentityLookup(buffer: context.lookupBuffer, size: context.lookupBufferSize,
                                          errorDescriptor: context.errorDescriptor)
         if let group = context.group {
-            let groupID = lookup.id(of: group, in: "/etc/group", reading: .readGroups, unknown: .unknownGroup)
+            let groupID = lookup.id(of: group, in: "/etc/group", reading: .readGroups, irregular: .irregularGroups, unknown: .unknownGroup)
             guard corral_setresgid(groupID, groupID, groupID) == 0 else { fail(.setGroupID) }
         }
         if let user = context.user {
-            let userID = lookup.id(of: user, in: "/etc/passwd", reading: .readUsers, unknown: .unknownUser)
+            let userID = lookup.id(of: user, in: "/etc/passwd", reading: .readUsers, irregular: .irregularUsers, unknown: .unknownUser)
             guard corral_setresuid(userID, userID, userID) == 0 else { fail(.setUserID) }
         }
     }

@@ -18,7 +18,9 @@ public final class ConsolePTY {
     public init(forTerminal: Bool = false) throws {
         self.forTerminal = forTerminal
         // The ioctls behind posix_openpt/unlockpt/ptsname, which Glibc declares only for XOPEN.
-        master = try OwnedDescriptor.open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        // Non-blocking: input for a container that does not read it is dropped once the pty's
+        // buffer is full, rather than block the monitor (and with it every stop request).
+        master = try OwnedDescriptor.open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK)
         var unlock: Int32 = 0
         guard ioctl(master.rawValue, CORRAL_TIOCSPTLCK, &unlock) == 0 else { throw SystemCallError.last("ioctl TIOCSPTLCK", "/dev/ptmx") }
         var number: UInt32 = 0

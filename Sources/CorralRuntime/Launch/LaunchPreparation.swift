@@ -16,6 +16,8 @@ final class LaunchPreparation {
     private(set) var deviceRules = DeviceRule.standard
     let stagingRoot: String?
     let description: ChildLaunchDescription
+    /// Named on the loop devices it attaches.
+    private let containerName: String
     var context: ChildContext
     /// Init's namespaces, open from when it exists until the mounter has been spawned.
     private var namespaces: [OwnedDescriptor] = []
@@ -25,6 +27,7 @@ final class LaunchPreparation {
 
     init(domain: Domain, plan: MountPlan, paths: RuntimePaths, console: ConsolePTY?, pipes: LaunchPipes) throws {
         stagingRoot = plan.root == nil ? nil : paths.stagingRoot(for: domain.name)
+        containerName = domain.name
         let initDirectory = domain.os.initDirectory ?? "/"
         description = ChildLaunchDescription(
             stagingRoot: stagingRoot, hostname: domain.hostname, user: domain.os.initUser, group: domain.os.initGroup,
@@ -182,7 +185,7 @@ final class LaunchPreparation {
             source = resolved
             options = [MountOption("source", device)] + (step.flags.contains(.readOnly) ? [MountOption("ro")] : [])
         case .imageFile(let image, let type):
-            let loop = try LoopDevice.attach(image: image, readOnly: step.flags.contains(.readOnly))
+            let loop = try LoopDevice.attach(image: image, readOnly: step.flags.contains(.readOnly), owner: containerName)
             loopDevices.append(loop)
             deviceRules.append(.filesystemDevice(loop.number, readOnly: step.flags.contains(.readOnly)))
             let resolved = try type ?? FilesystemProbe.type(of: loop.path, described: image)

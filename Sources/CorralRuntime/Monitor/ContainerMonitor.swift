@@ -75,11 +75,11 @@ public enum ConsoleRelay {
         guard count > 0 else { return false }
         let bytes = buffer[0..<count]
         if let escape = bytes.firstIndex(of: ConsoleRelay.escape) {
-            bytes[..<escape].withUnsafeBytes { _ = FileIO.writeAll(console, $0) }
+            bytes[..<escape].withUnsafeBytes { _ = FileIO.writeWithoutBlocking(console, $0) }
             kill(getpid(), SIGTERM)
             return false
         }
-        bytes.withUnsafeBytes { _ = FileIO.writeAll(console, $0) }
+        bytes.withUnsafeBytes { _ = FileIO.writeWithoutBlocking(console, $0) }
         return true
     }
 }

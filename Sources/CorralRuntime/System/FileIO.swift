@@ -44,6 +44,21 @@ public enum FileIO {
         return true
     }
 
+    /// Writes what a non-blocking `descriptor` takes now and drops the rest: for a container's
+    /// console, where input nobody reads must never block the monitor. False on an error.
+    @discardableResult
+    public static func writeWithoutBlocking(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let count = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 && errno == EAGAIN { return true }
+            guard count > 0 else { return false }
+            offset += count
+        }
+        return true
+    }
+
     @discardableResult
     public static func writeAll(_ descriptor: Int32, _ text: String) -> Bool {
         var bytes = Array(text.utf8)

@@ -1,0 +1,126 @@
+import CorralTestSupport
+import Foundation
+import Testing
+
+/// Starts and stops that a careless user or a hostile container could make hang, die silently
+/// or leave things behind: each ends with a clear error (125 for a start) or within its stop
+/// timeout, and leaves nothing on the host.
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
+struct RobustnessTests {
+    @Test func aFifoAtTheContainersGroupFileIsAnErrorNotAHang() throws {
+        try ContainerSandbox.with { sandbox in
+            for file in ["passwd", "group"] {
+                try FileManager.default.removeItem(atPath: "\(sandbox.rootfs)/etc/\(file)")
+                #expect(mkfifo("\(sandbox.rootfs)/etc/\(file)", 0o644) == 0)
+            }
+            let run = try sandbox.run(sandbox.domain("fifo", script: "true", os: "<inituser>app</inituser><initgroup>app</initgroup>"))
+            #expect(run.status == 125)
+            #expect(run.errors == "fifo: cannot start: '/etc/group' in the container is not a regular file (<initgroup> cannot be looked up)\n")
+        }
+    }
+
+    @Test func aFifoOrGarbageAsAnImageIsAnError() throws {
+        try ContainerSandbox.with { sandbox in
+            let fifo = "\(sandbox.directory)/fifo.img"
+            #expect(mkfifo(fifo, 0o644) == 0)
+            let viaFifo = try sandbox.run(sandbox.domain("fifo-image", script: "true", devices: """
+                <filesystem type='file'><source file='\(fifo)'/><target dir='/data'/></filesystem>
+                """))
+            #expect(viaFifo.status == 125)
+            #expect(viaFifo.errors == "fifo-image: cannot start: image '\(fifo)' is not a regular file\n")
+            let garbage = "\(sandbox.directory)/garbage.img"
+            try Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: garbage))
+            let viaGarbage = try sandbox.run(sandbox.domain("garbage", script: "true", devices: """
+                <filesystem type='file'><driver format='ext4'/><source file='\(garbage)'/><target dir='/data'/></filesystem>
+                """))
+            #expect(viaGarbage.status == 125, "not killed by SIGPIPE: \(viaGarbage.errors)")
+            #expect(viaGarbage.errors.hasPrefix("garbage: cannot start: mount '\(garbage)' on '/data' (ext4): "), "\(viaGarbage.errors)")
+        }
+    }
+
+    @Test func aWritableImageHasOneContainerAtATime() throws {
+        try ContainerSandbox.with { sandbox in
+            let image = try FilesystemTypeTests.ext4Image(sandbox, named: "shared", containing: "x\n")
+            let filesystem = { (readOnly: Bool) in
+                "<filesystem type='file'><source file='\(image)'/><target dir='/data'/>\(readOnly ? "<readonly/>" : "")</filesystem>"
+            }
+            // The first holder runs until the test removes the file it waits for.
+            let release = "\(sandbox.directory)/release"
+            try Data().write(to: URL(fileURLWithPath: release))
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/host", withIntermediateDirectories: true)
+            let holder = try sandbox.start(sandbox.domain("holder", script: "while [ -e /host/release ]; do sleep 0.05; done", devices: """
+                \(filesystem(false))
+                <filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>
+                """), name: "holder")
+            defer {
+                try? FileManager.default.removeItem(atPath: release)
+                holder.waitUntilExit()
+            }
+            // Attached once a loop device is backed by the image.
+            for _ in 0..<3000 where sandbox.loopDevicesBacked().isEmpty { Thread.sleep(forTimeInterval: 0.01) }
+            try #require(!sandbox.loopDevicesBacked().isEmpty, "the first container never attached the image")
+            for readOnly in [false, true] {
+                let second = try sandbox.run(sandbox.domain("second", script: "true", devices: filesystem(readOnly)))
+                #expect(second.status == 125)
+                #expect(second.errors.hasPrefix("second: cannot start: image '\(image)' is in use by container 'holder' (/dev/loop"),
+                        "\(second.errors)")
+            }
+        }
+    }
+
+    /// Input for a console nobody reads is dropped once the pty is full: the monitor keeps
+    /// serving, and the container ends as it would.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pty"))
+    func unreadConsoleInputNeverBlocksTheMonitor() throws {
+        try ContainerSandbox.with { sandbox in
+            let file = "\(sandbox.directory)/deaf.xml"
+            let started = "\(sandbox.directory)/typed"
+            try sandbox.domain("deaf", script: "while [ ! -e /host/typed ]; do sleep 0.05; done; echo deaf-done", devices: """
+                <filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>
+                """).write(toFile: file, atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/host", withIntermediateDirectories: true)
+            // 256 KiB typed at the container's terminal, then the container is told to end.
+            let input = "\(sandbox.directory)/input"
+            try Data(repeating: UInt8(ascii: "y"), count: 256 * 1024).write(to: URL(fileURLWithPath: input))
+            let command = "\(ContainerSandbox.corralctl) run \(file) --state-dir \(sandbox.state) --cgroup-parent \(sandbox.cgroupParent)"
+            let run = try ContainerSandbox.run("/bin/sh", ["-c", "(cat \(input); touch \(started)) | script -q -e -c '\(command)' /dev/null"],
+                                               in: sandbox.directory)
+            #expect(run.output.contains("deaf-done"), "\(run.output.suffix(300)) \(run.errors)")
+        }
+    }
+
+    /// A container that freezes itself (v1 freezer, or cgroup2's cgroup.freeze) still stops.
+    @Test(arguments: ["v1", "v2"])
+    func aContainerThatFreezesItselfStillStops(freezer: String) throws {
+        let hasV1Freezer = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/freezer/freezer.state")
+            || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/freezer/cgroup.procs")
+        guard freezer == "v2" || hasV1Freezer else { return }
+        try ContainerSandbox.with { sandbox in
+            let freeze = freezer == "v1"
+                ? "mkdir -p /tmp/f && mount -t cgroup -o freezer none /tmp/f && mkdir /tmp/f/ice && echo $$ > /tmp/f/ice/cgroup.procs && echo FROZEN > /tmp/f/ice/freezer.state"
+                : "mkdir /sys/fs/cgroup/ice && echo $$ > /sys/fs/cgroup/ice/cgroup.procs && echo 1 > /sys/fs/cgroup/ice/cgroup.freeze"
+            let process = try sandbox.start(sandbox.domain("ice", script: "trap '' TERM; \(freeze); sleep 1000", devices: """
+                <filesystem type='ram'><source usage='1' units='MiB'/><target dir='/tmp'/></filesystem>
+                """, extra: "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop timeout='1'/></c:container></metadata>"),
+                name: "ice")
+            // Frozen once the container's own cgroup says so, seen from the host.
+            let frozen = { () -> Bool in
+                let state = freezer == "v1" ? "freezer.state" : "cgroup.events"
+                let roots = freezer == "v1" ? ["/sys/fs/cgroup/freezer"] : ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
+                return roots.contains { root in
+                    let text = (try? String(contentsOfFile: "\(root)/\(sandbox.cgroupParent)/ice/payload/ice/\(state)", encoding: .utf8)) ?? ""
+                    return text.contains("FROZEN") || text.contains("frozen 1")
+                }
+            }
+            for _ in 0..<3000 where !frozen() && process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(frozen(), "the container never froze itself")
+            kill(process.processIdentifier, SIGTERM)
+            // Ends within its stop timeout (the harness would record a hang after a minute).
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(!process.isRunning, "the stop never ended")
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+}
