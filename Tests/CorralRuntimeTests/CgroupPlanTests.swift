@@ -102,6 +102,16 @@ import Testing
                                                "c 5:2 rwm", "c 136:* rw", "b 7:3 r"])
     }
 
+    @Test func namesACgroupsOwnFilesCouldTakeAreEscapedAsLibvirtDoes() {
+        #expect(CgroupPlan.relativePath(parent: "corral", name: "tasks") == "corral/_tasks")
+        #expect(CgroupPlan.relativePath(parent: "corral", name: "cgroup.procs") == "corral/_cgroup.procs")
+        #expect(CgroupPlan.relativePath(parent: "corral", name: "memory.max") == "corral/_memory.max")
+        #expect(CgroupPlan.relativePath(parent: "corral", name: "_web") == "corral/__web")
+        #expect(CgroupPlan.relativePath(parent: "corral", name: ".hidden") == "corral/_.hidden")
+        #expect(CgroupPlan.relativePath(parent: "corral", name: "web.example") == "corral/web.example")
+        #expect(CgroupPlan.relativePath(parent: "corral", name: "memory") == "corral/memory")
+    }
+
     @Test func legacyDriverHasNoUnifiedDirectory() throws {
         let plan = CgroupPlan(domain: try Self.domain(""), layout: .legacy(hierarchies: ["pids": "/cg/pids"], unified: nil),
                               parent: "/a/b/", available: [])

@@ -58,6 +58,16 @@ struct CgroupTests {
         }
     }
 
+    @Test func namesLikeACgroupsOwnFilesStart() throws {
+        try ContainerSandbox.with { sandbox in
+            for name in ["tasks", "cgroup.procs", "memory.max"] {
+                let run = try sandbox.run(sandbox.domain(name, script: "echo ran"))
+                #expect(run.status == 0 && run.output == "ran\n", "\(name): \(run.errors)")
+                Self.expectNoCgroup("_" + name, in: sandbox)
+            }
+        }
+    }
+
     @Test func noCgroupIsLeftWhenSetupFailsHalfWay() throws {
         try ContainerSandbox.with { sandbox in
             var definition = sandbox.domain("halfway", script: "true", extra: "<memory unit='MiB'>64</memory>")

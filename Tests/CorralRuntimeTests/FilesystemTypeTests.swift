@@ -89,6 +89,25 @@ struct FilesystemTypeTests {
         }
     }
 
+    @Test func anIdmappedContainerWritesItsTemplateRootAndEachTemplateHasItsOwnLayer() throws {
+        try ContainerSandbox.with { sandbox in
+            let template = "\(sandbox.templates)/base"
+            try ContainerSandbox.buildBusyboxRootfs(at: template)
+            let home = "\(sandbox.templates)/home"
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            let run = try sandbox.run(sandbox.domain("tplmap", script: "echo a > /at-root && echo b > /root/at-home && echo written", root: """
+                <filesystem type='template'><source name='base'/><target dir='/'/></filesystem>
+                <filesystem type='template'><source name='home'/><target dir='/root'/></filesystem>
+                """, extra: "<idmap><uid start='0' target='100000' count='65536'/><gid start='0' target='100000' count='65536'/></idmap>"))
+            #expect(run.output == "written\n", "\(run.output)\(run.errors)")
+            var status = stat()
+            #expect(stat("\(sandbox.overlays)/tplmap/root/upper", &status) == 0 && status.st_uid == 100000 && status.st_gid == 100000,
+                    "the upper layer belongs to the mapped root")
+            #expect(FileManager.default.fileExists(atPath: "\(sandbox.overlays)/tplmap/root/upper/at-root"))
+            #expect(FileManager.default.fileExists(atPath: "\(sandbox.overlays)/tplmap/%72oot/upper/at-home"), "/root has a layer of its own")
+        }
+    }
+
     @Test func readOnlyTemplateHasNoUpperLayer() throws {
         try ContainerSandbox.with { sandbox in
             let template = "\(sandbox.templates)/base"

@@ -139,6 +139,7 @@ import Testing
         #expect(RuntimePaths.layerName(for: .root) == "root")
         #expect(RuntimePaths.layerName(for: try Self.path("/a/b")) == "a%2Fb")
         #expect(RuntimePaths.layerName(for: try Self.path("/a%2Fb")) == "a%252Fb")
+        #expect(RuntimePaths.layerName(for: try Self.path("/root")) == "%72oot", "not the root filesystem's layer")
     }
 
     @Test func childPathsAreRelativeToTheRoot() throws {

@@ -60,10 +60,27 @@ public struct CgroupPlan: Sendable, Equatable {
     /// distribution's services, small enough to stop a fork bomb.
     public static let defaultPidsLimit: UInt32 = 4096
 
-    /// The path of a container's cgroup below a hierarchy's root: `PARENT/NAME`.
+    /// The path of a container's cgroup below a hierarchy's root: `PARENT/NAME`, the name
+    /// escaped as libvirt escapes it.
     public static func relativePath(parent: String, name: String) -> String {
         let trimmed = parent.split(separator: "/").joined(separator: "/")
-        return trimmed.isEmpty ? name : "\(trimmed)/\(name)"
+        let escaped = escape(name)
+        return trimmed.isEmpty ? escaped : "\(trimmed)/\(escaped)"
+    }
+
+    /// Controller names, whose files (`memory.max`, `cpu.shares`) share a cgroup's directory
+    /// with its children.
+    static let controllerNames = ["blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "io", "memory", "misc",
+                                  "net_cls", "net_prio", "perf_event", "pids", "rdma"]
+
+    /// libvirt's `virCgroupPartitionEscape`: a name that a cgroup's own files could take
+    /// (`tasks`, `cgroup.procs`, `memory.max`, `release_agent`…), or that starts with `_` or
+    /// `.`, gets a `_` in front, so every container name is a directory of its own.
+    public static func escape(_ name: String) -> String {
+        let clashes = name.hasPrefix("_") || name.hasPrefix(".") || name.hasPrefix("cgroup.")
+            || ["tasks", "notify_on_release", "release_agent"].contains(name)
+            || controllerNames.contains { name.hasPrefix($0 + ".") }
+        return clashes ? "_" + name : name
     }
 
     /// The plan for `domain` on `layout`; `available` lists the v2 controllers the host offers

@@ -197,6 +197,14 @@ final class LaunchPreparation {
             try HostDirectory.requireDirectory(lower, what: "template")
             try HostDirectory.create(upper, mode: 0o755, parents: true)
             try HostDirectory.create(work, mode: 0o700, parents: true)
+            // The upper layer's top is the root of what the container sees: it belongs to the
+            // container's root, mapped or not (the rest of the layer is made through overlayfs).
+            let (uid, gid) = context.rootOwner
+            if uid != 0 || gid != 0 {
+                for directory in [upper, work] where chown(directory, uid, gid) != 0 {
+                    throw SystemCallError.last("chown", directory, detail: "template layer for the mapped root")
+                }
+            }
             kind = .filesystem
             source = "overlay"
             options = [MountOption("lowerdir", lower), MountOption("upperdir", upper), MountOption("workdir", work)]

@@ -38,7 +38,9 @@ public struct RuntimePaths: Sendable, Equatable {
     }
 
     /// `root` for `/`, otherwise the target with '%' and '/' percent-encoded: unique per
-    /// target and a single path component.
+    /// target and a single path component. `/root`, which would encode as `root` too, has its
+    /// first letter encoded (`%72oot`): no other target can give that name, as every other '%'
+    /// is encoded.
     static func layerName(for target: ContainerPath) -> String {
         guard !target.isRoot else { return "root" }
         var name = ""
@@ -49,6 +51,6 @@ public struct RuntimePaths: Sendable, Equatable {
             default: name.unicodeScalars.append(scalar)
             }
         }
-        return name
+        return name == "root" ? "%72oot" : name
     }
 }
