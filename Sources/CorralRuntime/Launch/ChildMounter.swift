@@ -42,7 +42,7 @@ struct ChildMounter {
         }
         let detached = prepared >= 0 ? prepared : detachedMount(mount)
         guard move_mount(detached, "", target, "", UInt32(MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) == 0 else {
-            fail(.mount, mount)
+            fail(.moveMount, mount)
         }
         _ = close(target)
         _ = close(detached)
@@ -61,31 +61,33 @@ struct ChildMounter {
                 tree = open_tree(source, "", UInt32(OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | CORRAL_AT_RECURSIVE | CORRAL_AT_EMPTY_PATH))
                 _ = close(source)
             }
-            guard tree >= 0 else { fail(.mount, mount) }
+            guard tree >= 0 else { fail(.openTree, mount) }
             if mount.attributes != 0 {
                 var attributes = mount_attr()
                 attributes.attr_set = mount.attributes
                 guard mount_setattr(tree, "", UInt32(CORRAL_AT_EMPTY_PATH | CORRAL_AT_RECURSIVE), &attributes,
-                                    MemoryLayout<mount_attr>.size) == 0 else { fail(.mount, mount) }
+                                    MemoryLayout<mount_attr>.size) == 0 else { fail(.mountSetattr, mount) }
             }
             return tree
         case .filesystem:
             let context = fsopen(mount.source, UInt32(FSOPEN_CLOEXEC))
-            guard context >= 0 else { fail(.mount, mount) }
+            guard context >= 0 else { fail(.fsopen, mount) }
             for index in 0..<mount.optionCount {
                 guard let option = mount.options?[index] else { continue }
                 let result = option.value.map {
                     fsconfig(context, UInt32(FSCONFIG_SET_STRING.rawValue), option.key, $0, 0)
                 } ?? fsconfig(context, UInt32(FSCONFIG_SET_FLAG.rawValue), option.key, nil, 0)
-                guard result == 0 else { fail(.mount, mount) }
+                guard result == 0 else { childFail(errorDescriptor, .fsconfig, step: mount.step, detail: Int32(index)) }
             }
-            guard fsconfig(context, UInt32(FSCONFIG_CMD_CREATE.rawValue), nil, nil, 0) == 0 else { fail(.mount, mount) }
+            guard fsconfig(context, UInt32(FSCONFIG_CMD_CREATE.rawValue), nil, nil, 0) == 0 else { fail(.fsconfigCreate, mount) }
             let detached = fsmount(context, UInt32(FSMOUNT_CLOEXEC), UInt32(truncatingIfNeeded: mount.attributes))
-            guard detached >= 0 else { fail(.mount, mount) }
+            guard detached >= 0 else { fail(.fsmount, mount) }
             _ = close(context)
             return detached
         case .symlink, .deviceNode:
-            fail(.mount, mount)
+            // Not mounts: perform() makes these itself and never asks for a detached mount.
+            errno = EINVAL
+            fail(.openTree, mount)
         }
     }
 
@@ -94,10 +96,10 @@ struct ChildMounter {
         if mknodat(parent, name, mode_t(S_IFCHR) | mode_t(mount.mode), dev_t(mount.device)) == 0 {
             giveToOwner(parent, name)
         } else if errno != EEXIST {
-            fail(.mount, mount)
+            fail(.makeNode, mount)
         }
         // The umask trimmed the mode; /dev/null must stay writable for everyone.
-        guard fchmodat(parent, name, mode_t(mount.mode), 0) == 0 else { fail(.mount, mount) }
+        guard fchmodat(parent, name, mode_t(mount.mode), 0) == 0 else { fail(.chmodNode, mount) }
         _ = close(parent)
     }
 

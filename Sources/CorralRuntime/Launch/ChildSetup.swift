@@ -53,10 +53,10 @@ struct ChildSetup {
         } else {
             // A session of its own even on the caller's stdio: `kill(0, …)` or a process group
             // signal inside must never reach the caller's processes.
-            guard setsid() >= 0 else { fail(.console) }
+            guard setsid() >= 0 else { fail(.newSession) }
             let (input, output, errors) = context.standardStreams
             guard input < 0 || dup2(input, 0) == 0, output < 0 || dup2(output, 1) == 1, errors < 0 || dup2(errors, 2) == 2 else {
-                fail(.console)
+                fail(.standardStreams)
             }
         }
         resetSignals()
@@ -91,7 +91,7 @@ struct ChildSetup {
     /// The network namespace starts with `lo` down; bring it up (its only interface).
     private func bringUpLoopback() {
         let socketDescriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard socketDescriptor >= 0 else { fail(.loopback) }
+        guard socketDescriptor >= 0 else { fail(.loopbackSocket) }
         guard ioctl(socketDescriptor, UInt(SIOCSIFFLAGS), context.loopbackRequest) == 0 else { fail(.loopback) }
         _ = close(socketDescriptor)
     }
@@ -99,7 +99,9 @@ struct ChildSetup {
     /// What init can never regain, even by exec of a setuid or file-capability program.
     private func dropBoundingCapabilities() {
         for capability in context.droppedCapabilities {
-            guard corral_drop_bounding_capability(capability) == 0 || errno == EINVAL else { fail(.capabilities) }
+            guard corral_drop_bounding_capability(capability) == 0 || errno == EINVAL else {
+                childFail(context.errorDescriptor, .dropBoundingCapability, detail: capability)
+            }
         }
     }
 
@@ -108,8 +110,8 @@ struct ChildSetup {
     private func restrictCapabilities() {
         let kept = context.keptCapabilities, none = context.noCapabilities
         let result = getuid() == 0 ? corral_capset(kept, kept, none) : corral_capset(none, none, none)
-        guard result == 0 else { fail(.capabilities) }
-        guard corral_clear_ambient_capabilities() == 0 || errno == EINVAL else { fail(.capabilities) }
+        guard result == 0 else { fail(.capset) }
+        guard corral_clear_ambient_capabilities() == 0 || errno == EINVAL else { fail(.clearAmbientCapabilities) }
     }
 
     /// Group before user (the supplementary groups were cleared first of all): once the uid
@@ -131,9 +133,10 @@ struct ChildSetup {
     /// A new session whose controlling terminal is the console pty, on init's stdio.
     private func attachConsole() {
         let console = context.consoleDescriptor
-        guard setsid() >= 0, ioctl(console, UInt(TIOCSCTTY), 0) == 0 else { fail(.console) }
+        guard setsid() >= 0 else { fail(.newSession) }
+        guard ioctl(console, UInt(TIOCSCTTY), 0) == 0 else { fail(.controllingTerminal) }
         for standard in Int32(0)...2 {
-            guard dup2(console, standard) == standard else { fail(.console) }
+            guard dup2(console, standard) == standard else { fail(.standardStreams) }
         }
         if console > 2 { _ = close(console) }
     }
@@ -151,12 +154,4 @@ struct ChildSetup {
     private func fail(_ call: ChildCall, step: Int32 = -1) -> Never {
         childFail(context.errorDescriptor, call, step: step)
     }
-}
-
-/// Writes the failure record for the errno the last call left and exits; `_exit`, not
-/// `exit`: the atexit handlers and stdio buffers belong to the parent.
-func childFail(_ errorDescriptor: Int32, _ call: ChildCall, step: Int32 = -1) -> Never {
-    var record = ChildFailure(step: step, call: call.rawValue, errno: errno)
-    _ = write(errorDescriptor, &record, MemoryLayout<ChildFailure>.size)
-    _exit(125)
 }

@@ -142,7 +142,7 @@ public enum ContainerLauncher {
             try cgroup?.place(container.pid)
             try release(pipes.go.writing, last: true)
             if let failure = try readFailure(pipes.errors.reading) {
-                throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, launch: preparation.description))
+                throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, options: preparation.stepOptions, launch: preparation.description))
             }
             spawner.map { _ = reap($0) }
         } catch {

@@ -72,7 +72,7 @@ struct ContainerTreeMounter {
         }
         let detached = ChildMounter(root: AT_FDCWD, errorDescriptor: context.errorDescriptor).detachedMount(rootMount)
         guard move_mount(detached, "", AT_FDCWD, stagingRoot, UInt32(MOVE_MOUNT_F_EMPTY_PATH)) == 0 else {
-            fail(.mountRoot, step: rootMount.step)
+            fail(.attachRoot, step: rootMount.step)
         }
         _ = close(detached)
         let root = open(stagingRoot, CORRAL_O_PATH | O_DIRECTORY | O_CLOEXEC)
@@ -83,9 +83,10 @@ struct ContainerTreeMounter {
     /// pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the
     /// container's tree, without needing a directory for the old root.
     private func pivot(to root: Int32) {
-        guard fchdir(root) == 0, corral_pivot_root(".", ".") == 0 else { fail(.pivotRoot) }
+        guard fchdir(root) == 0 else { fail(.pivotEnterRoot) }
+        guard corral_pivot_root(".", ".") == 0 else { fail(.pivotRoot) }
         guard umount2(".", Int32(MNT_DETACH)) == 0 else { fail(.detachOldRoot) }
-        guard chdir("/") == 0 else { fail(.pivotRoot) }
+        guard chdir("/") == 0 else { fail(.pivotLeave) }
     }
 
     private func fail(_ call: ChildCall, step: Int32 = -1) -> Never {

@@ -11,6 +11,8 @@ final class LaunchPreparation {
     let arena = LaunchArena()
     /// Descriptions of the mount steps, indexed by `ChildMount.step`, for error messages.
     private(set) var stepDescriptions: [String] = []
+    /// Each step's fsconfig options as `key=value`, indexed like the child's option table.
+    private(set) var stepOptions: [[String]] = []
     private(set) var loopDevices: [LoopDevice] = []
     /// The container's device access list: the standard devices and its own filesystems' disks.
     private(set) var deviceRules = DeviceRule.standard
@@ -220,6 +222,7 @@ final class LaunchPreparation {
             try HostDirectory.requireDirectory(directory, mountedOn: step.target)
         }
         stepDescriptions.append(described.description)
+        stepOptions.append(options.map { option in option.value.map { "\(option.key)=\($0)" } ?? option.key })
         let childOptions = options.map {
             ChildMountOption(key: UnsafePointer(arena.string($0.key)), value: $0.value.map { UnsafePointer(arena.string($0)) })
         }

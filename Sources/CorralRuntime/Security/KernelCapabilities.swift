@@ -15,6 +15,13 @@ enum KernelCapabilities {
         return Int(value)
     }
 
+    /// libcap's name of capability `number` (`cap_sys_admin`), for messages.
+    static func name(of number: Int32) -> String? {
+        guard number >= 0, let text = cap_to_name(cap_value_t(number)) else { return nil }
+        defer { cap_free(text) }
+        return String(cString: text)
+    }
+
     /// This process's permitted set.
     static func heldByThisProcess() -> UInt64 {
         guard let current = cap_get_proc() else { return allOnThisKernel }
