@@ -26,16 +26,21 @@ struct Console: ParsableCommand {
         guard address.withSocketAddress({ connect(connection, $0, $1) }) == 0 else {
             throw ValidationError("cannot reach the console of '\(name)' at \(path): \(String(cString: strerror(errno))) (is it running under corrald?)")
         }
+        // A signal that would end this process leaves the loop instead, so the terminal is
+        // restored on every exit (a monitor that drops us is EPIPE, never SIGPIPE: see send).
+        let endRequests = try BlockedSignals([SIGTERM, SIGINT, SIGHUP, SIGQUIT])
         StandardError.write("corralctl: attached to \(name)'s console; Ctrl-] detaches\r\n")
         let terminal = RawTerminal(descriptor: 0)
         defer {
             terminal?.restore()
             StandardError.write("\ncorralctl: detached from \(name)'s console\n")
         }
-        var descriptors = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: connection, events: Int16(POLLIN), revents: 0)]
+        var descriptors = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: connection, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: endRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            guard poll(&descriptors, 2, -1) >= 0 || errno == EINTR else { return }
+            guard poll(&descriptors, 3, -1) >= 0 || errno == EINTR else { return }
+            if descriptors[2].revents != 0 { return }
             if descriptors[1].revents != 0 {
                 guard ConsoleRelay.copyAvailable(from: connection, to: 1) else { return }
             }
@@ -44,11 +49,23 @@ struct Console: ParsableCommand {
                 guard count > 0 else { return }
                 let keys = buffer[0..<count]
                 if let escape = keys.firstIndex(of: ConsoleRelay.escape) {
-                    keys[..<escape].withUnsafeBytes { _ = FileIO.writeAll(connection, $0) }
+                    _ = keys[..<escape].withUnsafeBytes { Console.send($0, to: connection) }
                     return
                 }
-                keys.withUnsafeBytes { _ = FileIO.writeAll(connection, $0) }
+                guard keys.withUnsafeBytes({ Console.send($0, to: connection) }) else { return }
             }
         }
+    }
+
+    /// All of `bytes` to the monitor; false once it has gone (EPIPE, without SIGPIPE).
+    static func send(_ bytes: UnsafeRawBufferPointer, to connection: Int32) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Glibc.send(connection, bytes.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            offset += count
+        }
+        return true
     }
 }

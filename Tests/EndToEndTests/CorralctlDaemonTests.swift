@@ -83,6 +83,30 @@ extension CorralctlDaemonTests {
         return run.output + run.errors
     }
 
+    /// Ended by a signal or by its monitor going away, `corralctl console` gives the terminal
+    /// back as it found it.
+    @Test func consoleRestoresTheTerminalOnEveryExit() throws {
+        try withDaemon { daemon in
+            try daemon.write("quiet.xml", daemon.service("quiet", script: "trap 'exit 0' TERM; while true; do sleep 1 & wait; done"))
+            try daemon.start()
+            daemon.wait("quiet running") { daemon.running("quiet") != nil }
+            let console = "\(ContainerSandbox.corralctl) console quiet --state-dir \(daemon.stateDirectory)"
+            // Killed once it has put the terminal in raw mode.
+            let killed = try ContainerSandbox.run("/usr/bin/script", ["-qfec", """
+                sh -c '(until stty -a < /dev/tty | grep -q -- -icanon; do sleep 0.05; done; kill -TERM $$) & exec \(console)'; stty -a | grep -o -- '-*icanon' | head -1
+                """, "/dev/null"], in: daemon.sandbox.directory)
+            #expect(killed.output.contains("detached from quiet's console"), "\(killed.output)")
+            #expect(killed.output.replacingOccurrences(of: "\r", with: "").hasSuffix("\nicanon\n"), "the terminal is cooked again: \(killed.output)")
+            // Dropped by its monitor: the container's definition goes away while attached.
+            let definition = "\(daemon.configDirectory)/quiet.xml"
+            let dropped = try ContainerSandbox.run("/usr/bin/script", ["-qfec", """
+                sh -c '(until stty -a < /dev/tty | grep -q -- -icanon; do sleep 0.05; done; rm \(definition)) & exec \(console)'; stty -a | grep -o -- '-*icanon' | head -1
+                """, "/dev/null"], in: daemon.sandbox.directory)
+            #expect(dropped.output.contains("detached from quiet's console"), "\(dropped.output)")
+            #expect(dropped.output.replacingOccurrences(of: "\r", with: "").hasSuffix("\nicanon\n"), "\(dropped.output)")
+        }
+    }
+
     @Test func consoleAttachesOneClientThatTypesIntoTheContainer() throws {
         try withDaemon { daemon in
             try daemon.write("talk.xml", daemon.service("talk", script: "trap 'exit 0' TERM; while read line; do echo \"got: $line\"; done"))
