@@ -23,7 +23,13 @@ final class ConsoleServer {
         guard listen(descriptor, 2) == 0 else { throw SystemCallError.last("listen", path) }
     }
 
-    deinit { unlink(path) }
+    deinit { close() }
+
+    /// Removes the socket's name; the listener itself closes with the process.
+    func close() {
+        // ENOENT: removed already.
+        _ = unlink(path)
+    }
 
     /// What the poll loop watches: the listener, and the client when one is attached.
     func sources(console: ConsolePTY) -> [InitWatch.Source] {
@@ -55,7 +61,7 @@ final class ConsoleServer {
         guard client == nil else {
             let busy = Array("corral: the console is in use by another client\r\n".utf8)
             _ = Glibc.send(descriptor, busy, busy.count, Int32(MSG_NOSIGNAL))
-            close(descriptor)
+            Glibc.close(descriptor)
             return
         }
         client = OwnedDescriptor(descriptor)

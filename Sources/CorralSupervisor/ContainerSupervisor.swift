@@ -46,6 +46,8 @@ public final class ContainerSupervisor {
         for warning in PendingFeatures.warnings(for: domain) { log.event("warning: \(warning)") }
         for warning in domain.warnings(file: definition) { log.event(warning) }
         while true {
+            // A start that fails has no uptime: an earlier run's must not reset the back-off.
+            record.startedAt = nil
             transition(to: .starting)
             let exit: ContainerExit
             do {
@@ -81,8 +83,11 @@ public final class ContainerSupervisor {
             let delay = RestartPolicy.delay(consecutive: record.consecutiveRestarts, reason: exit.reason)
             record.restarts += 1
             record.nextStart = WallClock.now() + delay
-            if record.consecutiveRestarts > 3 {
-                record.message = "crash loop: \(record.consecutiveRestarts) restarts in a row, next in \(delay) s"
+            if record.consecutiveRestarts >= RestartPolicy.crashLoopRestarts {
+                // The last problem stays in the message: it is what the operator must fix.
+                // (A successful start clears it, so it is never an earlier crash-loop message.)
+                let problem = record.message.map { "; " + $0 } ?? ""
+                record.message = "crash loop: \(record.consecutiveRestarts) restarts in a row, next in \(delay) s\(problem)"
             }
             transition(to: .backoff)
             log.event("\(exit); restarting in \(delay) s (restart \(record.restarts))")
@@ -104,6 +109,8 @@ public final class ContainerSupervisor {
 
     private func finish() -> Int32 {
         transition(to: .stopped)
+        // No one can attach to a stopped container (and the process exits without deinit).
+        consoleServer.close()
         return 0
     }
 

@@ -8,6 +8,8 @@ public enum RestartPolicy {
     public static let firstDelay: Int64 = 1
     public static let maximumDelay: Int64 = 60
     public static let resetAfterSeconds: Int64 = 600
+    /// From this many restarts in a row the record says "crash loop" (the README says 3).
+    public static let crashLoopRestarts = 3
 
     public static func action(for reason: ContainerExit.Reason, lifecycle: Lifecycle) -> LifecycleAction {
         switch reason {

@@ -19,8 +19,13 @@ final class Daemon {
         /// the container (its file was removed).
         var next: Next = .keepStopped
         var lastPhase: ContainerRecord.Phase?
-        /// A monitor that died without recording a stop is started again at this time.
+        /// A monitor that died without recording a stop (or could not be spawned) is started
+        /// again at this time, with the containers' own back-off.
         var restartAt: Int64?
+        /// Monitors in a row that died or could not be spawned; reset once one runs its container.
+        var monitorFailures = 0
+        /// Asked to stop: SIGKILL for the monitor if it is still there at this time.
+        var killAt: Int64?
 
         enum Next {
             case keepStopped
@@ -124,7 +129,8 @@ final class Daemon {
 
     private func nextDeadline() -> Int64? {
         let restarts = containers.values.compactMap(\.restartAt).map { $0 * 1000 - WallClock.now() * 1000 + MonotonicClock.milliseconds() }
-        return ([reconcileAt, nextWatchdog].compactMap { $0 } + restarts).min()
+        let kills = containers.values.filter { $0.monitor != nil }.compactMap(\.killAt)
+        return ([reconcileAt, nextWatchdog].compactMap { $0 } + restarts + kills).min()
     }
 
     private func runDueWork() {
@@ -141,6 +147,11 @@ final class Daemon {
             if let at = container.restartAt, at <= WallClock.now(), !shuttingDown {
                 container.restartAt = nil
                 start(name, container)
+            }
+            if let at = container.killAt, at <= now, let monitor = container.monitor {
+                container.killAt = nil
+                logger.error("\(name): its monitor (pid \(monitor.pid)) did not stop within the stop timeout; SIGKILL")
+                monitor.kill()
             }
         }
     }
@@ -162,7 +173,7 @@ final class Daemon {
             notifier.notify("STOPPING=1\nSTATUS=stopping \(running.count) container(s)")
             for (name, container) in running {
                 logger.info("\(name): stopping")
-                container.monitor?.stop()
+                stop(container)
             }
         case SIGUSR1:
             writeStatusReport()
@@ -203,7 +214,7 @@ final class Daemon {
             logger.info("\(name): \(definition.file) changed; restarting")
             if container.monitor != nil {
                 container.next = .start(definition.domain, file: definition.file)
-                container.monitor?.stop()
+                stop(container)
             } else {
                 container.domain = definition.domain
                 container.file = definition.file
@@ -215,7 +226,7 @@ final class Daemon {
             containerOfFile = containerOfFile.filter { $0.value != name }
             if container.monitor != nil {
                 container.next = .forget
-                container.monitor?.stop()
+                stop(container)
             } else {
                 forget(name)
             }
@@ -230,10 +241,45 @@ final class Daemon {
             container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
                                                          source: container.file, options: options, name: name)
             container.lastPhase = nil
+            container.killAt = nil
         } catch {
-            logger.error("\(name): cannot start its monitor: \(error)")
+            let delay = retryLater(container)
+            logger.error("\(name): cannot start its monitor: \(error); trying again in \(delay) s")
         }
     }
+
+    /// Removes what a monitor that died left: its container's cgroups (the record names them),
+    /// its staging directory and its console socket.
+    private func reclaimLeftovers(of name: String, record: ContainerRecord?) {
+        if let relativePath = record?.cgroup, let layout = CgroupLayout.detect() {
+            ContainerCgroup.reclaim(relativePath: relativePath, layout: layout)
+        }
+        let paths = RuntimePaths(stateDirectory: options.stateDirectory)
+        HostDirectory.remove(paths.stagingRoot(for: name))
+        // ENOENT: the monitor removed it.
+        _ = unlink(state.console(of: name))
+    }
+
+    /// Schedules another start of a container whose monitor failed, with the back-off of a
+    /// crashing container (1 s, doubling up to 60 s); returns the delay.
+    private func retryLater(_ container: Container) -> Int64 {
+        container.monitorFailures += 1
+        let delay = RestartPolicy.delay(consecutive: container.monitorFailures, reason: .crashed)
+        container.restartAt = WallClock.now() + delay
+        return delay
+    }
+
+    /// Asks the monitor to stop its container, and arms the SIGKILL for a monitor that does not
+    /// end within the container's stop timeout and a grace period.
+    private func stop(_ container: Container) {
+        guard let monitor = container.monitor else { return }
+        monitor.stop()
+        let timeout = Int64(container.domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds)
+        container.killAt = MonotonicClock.milliseconds() + (timeout + Daemon.stopGraceSeconds) * 1000
+    }
+
+    /// Beyond a container's stop timeout, how long its monitor gets to clean up and exit.
+    static let stopGraceSeconds: Int64 = 5
 
     private func forget(_ name: String) {
         containers[name] = nil
@@ -265,10 +311,15 @@ final class Daemon {
             } else {
                 logger.info("\(name): stopped (\(record?.lastExit ?? "no exit recorded"))")
             }
-        } else if !shuttingDown {
-            // The monitor itself died (its container died with it: parent-death signal).
-            logger.error("\(name): its monitor (pid \(monitor.pid)) died; starting it again in 1 s")
-            container.restartAt = WallClock.now() + 1
+        } else {
+            // The monitor itself died, or was killed (its container died with it: parent-death
+            // signal). What it could not clean up — cgroups, staging directory, console socket —
+            // goes now.
+            reclaimLeftovers(of: name, record: record)
+            if !shuttingDown {
+                let delay = retryLater(container)
+                logger.error("\(name): its monitor (pid \(monitor.pid)) died; starting it again in \(delay) s")
+            }
         }
         notifier.notify("STATUS=\(statusSummary())")
     }
@@ -320,6 +371,7 @@ final class Daemon {
         case .starting:
             logger.info("\(name): starting")
         case .running:
+            container.monitorFailures = 0
             logger.info("\(name): running, init pid \(record.initPID.map(String.init) ?? "-")")
         case .backoff:
             let delay = (record.nextStart ?? record.since) - WallClock.now()

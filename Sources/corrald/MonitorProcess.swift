@@ -27,12 +27,15 @@ final class MonitorProcess {
         let arguments = [monitor, "--supervise", "--source", source, "--log-dir", options.logDirectory,
                          "--state-dir", options.stateDirectory, "--template-dir", options.templateDirectory,
                          "--overlay-dir", options.overlayDirectory, "--cgroup-parent", options.cgroupParent, running]
+        // Opened here, not by posix_spawn: a log that cannot be opened is then named as such.
+        let logPath = "\(options.logDirectory)/\(name).log"
+        let log = try OwnedDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "\(options.logDirectory)/\(name).log", O_WRONLY | O_CREAT | O_APPEND, 0o640)
+        posix_spawn_file_actions_adddup2(&actions, log.rawValue, 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -69,7 +72,15 @@ final class MonitorProcess {
 
     /// Asks the monitor to stop its container gracefully (it then exits).
     func stop() {
+        // ESRCH: it has exited already, which its pidfd reports next.
         _ = corral_pidfd_send_signal(pidDescriptor.rawValue, SIGTERM)
+    }
+
+    /// Ends a monitor that did not stop: its container dies with it (parent-death signal), and
+    /// the next start of the container reclaims what is left of its cgroup.
+    func kill() {
+        // ESRCH: it has exited already, which its pidfd reports next.
+        _ = corral_pidfd_send_signal(pidDescriptor.rawValue, SIGKILL)
     }
 
     /// After the pidfd reported the exit: collects a child's status so it is no zombie.

@@ -142,9 +142,32 @@ public final class ContainerCgroup {
     }
 
     /// Removes `directory` and its sub-cgroups; true while something is left.
-    private static func removeTree(_ directory: String) -> Bool {
+    static func removeTree(_ directory: String) -> Bool {
         for child in FileIO.entries(of: directory) where child.isDirectory { _ = removeTree("\(directory)/\(child.name)") }
         return rmdir(directory) != 0 && errno != ENOENT
+    }
+
+    /// What a monitor that was killed left of its container's cgroup `relativePath` (as its
+    /// record names it): every process in it killed, every frozen cgroup thawed, every
+    /// directory removed — in every hierarchy of `layout`.
+    public static func reclaim(relativePath: String, layout: CgroupLayout) {
+        let roots: [String]
+        switch layout {
+        case .unified(let root): roots = [root]
+        case .legacy(let hierarchies, let unified): roots = Array(Set(hierarchies.values)) + (unified.map { [$0] } ?? [])
+        }
+        let directories = roots.map { root -> String in "\(root)/\(relativePath)" }.filter { access($0, F_OK) == 0 }
+        for directory in directories {
+            // cgroup.kill where there is one (v2); otherwise each process, then thaw (v1).
+            if !set("\(directory)/cgroup.kill", "1") {
+                for pid in pids(inTree: directory) { kill(pid, SIGKILL) }
+                for cgroup in tree(directory) { _ = set("\(cgroup)/freezer.state", "THAWED") }
+            }
+        }
+        for _ in 0..<200 {
+            guard directories.contains(where: { removeTree($0) }) else { break }
+            usleep(5000)
+        }
     }
 
     /// `directory` and every cgroup below it, parents first.

@@ -1,0 +1,69 @@
+import CorralSupervisor
+import CorralTestSupport
+import Foundation
+import Testing
+
+/// corrald when starts fail and stops stall: back-off with the reason kept, monitors that
+/// cannot be spawned retried, a monitor that will not stop killed, nothing left behind.
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
+struct DaemonRobustnessTests {
+    static let restartOnCrash = "<on_crash>restart</on_crash>"
+
+    @Test func aContainerThatCannotStartBacksOffAndKeepsItsReason() throws {
+        try withDaemon { daemon in
+            var definition = daemon.service("broken", Self.restartOnCrash)
+            definition = definition.replacingOccurrences(of: "<init>/bin/sh</init>", with: "<init>/bin/nonexistent</init>")
+            try daemon.write("broken.xml", definition)
+            try daemon.start()
+            // 1 s, then 2 s, then 4 s: the third restart in a row is a crash loop.
+            daemon.wait("three restarts", seconds: 30) { (daemon.record("broken")?.restarts ?? 0) >= 3 }
+            let record = try #require(daemon.record("broken"))
+            #expect(record.phase == .backoff || record.phase == .starting)
+            #expect(record.consecutiveRestarts >= 3)
+            let message = record.message ?? ""
+            #expect(message.hasPrefix("crash loop: 3 restarts in a row, next in 4 s; cannot start: execve '/bin/nonexistent' (<init>)")
+                        || message.hasPrefix("cannot start: execve"), "\(message)")
+            #expect(daemon.log.contains("restarting in 2 s") || daemon.containerLog("broken").contains("restarting in 2 s"),
+                    "the delay grew: \(daemon.containerLog("broken").suffix(600))")
+            let status = try ContainerSandbox.run(ContainerSandbox.corralctl, ["status", "broken", "--state-dir", daemon.stateDirectory],
+                                                  in: daemon.sandbox.directory)
+            #expect(status.output.contains("cannot start: execve '/bin/nonexistent'"), "status shows the reason: \(status.output)")
+        }
+    }
+
+    @Test func aMonitorThatCannotBeSpawnedIsRetriedAndTheLogIsNamed() throws {
+        try withDaemon { daemon in
+            // The container's log cannot be opened: a directory is in its place.
+            let log = "\(daemon.logDirectory)/nolog.log"
+            try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: true)
+            try daemon.write("nolog.xml", daemon.service("nolog"))
+            try daemon.start()
+            daemon.wait("the failure, twice") { daemon.log.contains("trying again in 2 s") }
+            #expect(daemon.log.contains("nolog: cannot start its monitor: open '\(log)': Is a directory; trying again in 1 s"),
+                    "\(daemon.log.suffix(800))")
+            try FileManager.default.removeItem(atPath: log)
+            daemon.wait("the container running once its log can be opened", seconds: 30) { daemon.running("nolog") != nil }
+        }
+    }
+
+    @Test func aMonitorThatDoesNotStopIsKilledAndItsContainerReclaimed() throws {
+        try withDaemon { daemon in
+            let quick = "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop timeout='1'/></c:container></metadata>"
+            try daemon.write("stuck.xml", daemon.service("stuck", quick))
+            try daemon.start()
+            daemon.wait("stuck running") { daemon.running("stuck") != nil }
+            let record = try #require(daemon.record("stuck"))
+            // A monitor that no longer answers: stopped, as a debugger or a hung disk would.
+            #expect(kill(record.monitorPID, SIGSTOP) == 0)
+            daemon.signal(SIGTERM)
+            let status = daemon.waitForExit(seconds: 60)
+            #expect(status == 0, "corrald ended after killing the monitor")
+            #expect(daemon.log.contains("stuck: its monitor (pid \(record.monitorPID)) did not stop within the stop timeout; SIGKILL"),
+                    "\(daemon.log.suffix(600))")
+            #expect(!DaemonHarness.processExists(record.monitorPID))
+            if let initPID = record.initPID {
+                daemon.wait("init gone with its monitor") { !DaemonHarness.processExists(initPID) }
+            }
+        }
+    }
+}
