@@ -58,6 +58,20 @@ struct CgroupTests {
         }
     }
 
+    /// Sub-cgroups the container made, with names that are not UTF-8, in its cgroup2 view and in
+    /// a v1 hierarchy it mounted: all removed with it.
+    @Test func cgroupsTheContainerNamedInAnyBytesAreRemoved() throws {
+        try ContainerSandbox.with { sandbox in
+            let run = try sandbox.run(sandbox.domain("bytes", script: """
+                name=$(printf '\\377\\376x'); mkdir "/sys/fs/cgroup/$name" && mkdir "/sys/fs/cgroup/$name/$name" && echo made-v2
+                mkdir -p /tmp/p && mount -t cgroup -o pids none /tmp/p 2>/dev/null && mkdir "/tmp/p/$name" && echo made-v1
+                true
+                """, devices: "<filesystem type='ram'><source usage='1' units='MiB'/><target dir='/tmp'/></filesystem>"))
+            #expect(run.output.contains("made-v2"), "\(run.output)\(run.errors)")
+            Self.expectNoCgroup("bytes", in: sandbox)
+        }
+    }
+
     @Test func namesLikeACgroupsOwnFilesStart() throws {
         try ContainerSandbox.with { sandbox in
             for name in ["tasks", "cgroup.procs", "memory.max"] {

@@ -46,10 +46,10 @@ public final class ContainerCgroup {
             case .create(let directory) where plan.containerDirectories.contains(directory):
                 // Cgroups are host-wide: a populated one is another container of the same name;
                 // an empty one is what a killed launcher left, with a stale device list.
-                if !ContainerCgroup.pids(inTree: directory).isEmpty {
+                if !CgroupTree.pids(directory).isEmpty {
                     throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host")
                 }
-                _ = ContainerCgroup.removeTree(directory)
+                _ = CgroupTree.remove(directory)
                 try HostDirectory.create(directory, detail: "cgroup")
             case .create(let directory):
                 try HostDirectory.create(directory, detail: "cgroup")
@@ -111,10 +111,10 @@ public final class ContainerCgroup {
         }
         if let freezer = plan.freezer { _ = ContainerCgroup.set("\(freezer)/freezer.state", "FROZEN") }
         for directory in plan.containerDirectories {
-            for pid in ContainerCgroup.pids(inTree: directory) { kill(pid, SIGKILL) }
+            for pid in CgroupTree.pids(directory) { kill(pid, SIGKILL) }
         }
         if let freezer = plan.freezer {
-            for directory in ContainerCgroup.tree(freezer) { _ = ContainerCgroup.set("\(directory)/freezer.state", "THAWED") }
+            CgroupTree.writeEverywhere(freezer, file: "freezer.state", "THAWED")
         }
     }
 
@@ -131,7 +131,7 @@ public final class ContainerCgroup {
     /// a moment for killed processes to leave.
     public func remove() {
         for _ in 0..<200 {
-            let remaining = plan.containerDirectories.filter { ContainerCgroup.removeTree($0) }
+            let remaining = plan.containerDirectories.filter { CgroupTree.remove($0) }
             if remaining.isEmpty { break }
             usleep(5000)
         }
@@ -141,11 +141,6 @@ public final class ContainerCgroup {
         }
     }
 
-    /// Removes `directory` and its sub-cgroups; true while something is left.
-    static func removeTree(_ directory: String) -> Bool {
-        for child in FileIO.entries(of: directory) where child.isDirectory { _ = removeTree("\(directory)/\(child.name)") }
-        return rmdir(directory) != 0 && errno != ENOENT
-    }
 
     /// What a monitor that was killed left of its container's cgroup `relativePath` (as its
     /// record names it): every process in it killed, every frozen cgroup thawed, every
@@ -160,23 +155,13 @@ public final class ContainerCgroup {
         for directory in directories {
             // cgroup.kill where there is one (v2); otherwise each process, then thaw (v1).
             if !set("\(directory)/cgroup.kill", "1") {
-                for pid in pids(inTree: directory) { kill(pid, SIGKILL) }
-                for cgroup in tree(directory) { _ = set("\(cgroup)/freezer.state", "THAWED") }
+                for pid in CgroupTree.pids(directory) { kill(pid, SIGKILL) }
+                CgroupTree.writeEverywhere(directory, file: "freezer.state", "THAWED")
             }
         }
         for _ in 0..<200 {
-            guard directories.contains(where: { removeTree($0) }) else { break }
+            guard directories.contains(where: { CgroupTree.remove($0) }) else { break }
             usleep(5000)
         }
-    }
-
-    /// `directory` and every cgroup below it, parents first.
-    static func tree(_ directory: String) -> [String] {
-        [directory] + FileIO.entries(of: directory).filter(\.isDirectory).flatMap { tree("\(directory)/\($0.name)") }
-    }
-
-    /// The processes in `directory` and every cgroup below it.
-    static func pids(inTree directory: String) -> [pid_t] {
-        tree(directory).flatMap { (FileIO.text("\($0)/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) } }
     }
 }
