@@ -44,6 +44,18 @@ trap 'rm -rf "$hostile"' EXIT
 head -c 1048576 /dev/urandom > "$hostile/garbage.xml"
 { printf "<domain type='lxc'>"; for _ in $(seq 1000); do printf '<a>'; done; printf '</domain>'; } > "$hostile/deep.xml"
 : > "$hostile/empty.xml"
+# Many attributes on one element (libxml2 2.9 checks each against all before it: quadratic),
+# and the most a file may hold spread over elements of 250 unknown attributes each.
+for count in 10000 30000 100000; do
+    { printf "<domain type='lxc'><name>x</name><metadata><c:c xmlns:c='urn:x'><c:e"
+      seq $count | sed 's/.*/ a&=""/' | tr -d '\n'; printf "/></c:c></metadata></domain>"; } > "$hostile/attributes-$count.xml"
+done
+{ printf "<domain type='lxc'><name>x</name><os><type>exe</type><init>/i</init></os><devices>"
+  for target in $(seq 300); do
+      printf "<filesystem type='ram'"; seq 250 | sed 's/.*/ a&=""/' | tr -d '\n'
+      printf "><source usage='1'/><target dir='/t%d'/></filesystem>" "$target"
+  done
+  printf "</devices></domain>"; } > "$hostile/errors-everywhere.xml"
 corralctl=$(swift build -c release --show-bin-path)/corralctl
 swift build -c release --product corralctl >/dev/null
 for file in "$hostile"/*.xml; do

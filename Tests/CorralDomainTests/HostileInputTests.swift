@@ -85,6 +85,43 @@ import Testing
         #expect(errors(parsing: text) == ["test.xml: error: file is \(text.utf8.count) bytes; a definition may be at most 1048576 bytes"])
     }
 
+    /// libxml2 checks each attribute of an element against all before it: a file of one element
+    /// with tens of thousands of them is refused before it gets there.
+    @Test func anElementWithThousandsOfAttributesIsRefusedAtOnce() {
+        let attributes = (0..<30000).map { " a\($0)=''" }.joined()
+        let text = "<domain type='lxc'>\n<name>x</name><metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'>\n"
+            + "<c:pids\(attributes) max='4'/></c:container></metadata></domain>"
+        #expect(throws: DomainDiagnostics([DomainError(file: "many.xml", line: 3,
+                                                       message: "<c:pids>: more than 256 attributes; no element of a definition has that many")])) {
+            try DomainParser.parse(text, file: "many.xml")
+        }
+        // Quotes, comments and CDATA do not count.
+        let quoted = "<domain type='lxc'><!-- " + String(repeating: "a='' ", count: 300) + "--><name a=\"" + String(repeating: "=", count: 300)
+            + "\">x</name></domain>"
+        #expect(throws: DomainDiagnostics.self) { try DomainParser.parse(quoted, file: "q.xml") }
+        do {
+            _ = try DomainParser.parse(quoted, file: "q.xml")
+        } catch {
+            #expect(!error.description.contains("more than 256 attributes"), "\(error)")
+        }
+    }
+
+    /// Thousands of faults give a readable report: the first hundred, then a count.
+    @Test func errorsAreCappedPerElementAndPerFile() {
+        let attributes = (0..<50).map { " a\($0)=''" }.joined()
+        let filesystems = (0..<40).map { "<filesystem type='ram'\(attributes)><source usage='1'/><target dir='/t\($0)'/></filesystem>" }
+        let text = "<domain type='lxc'><name>x</name><os><type>exe</type><init>/i</init></os><devices>"
+            + filesystems.joined() + "</devices></domain>"
+        do {
+            _ = try DomainParser.parse(text, file: "faults.xml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.errors.count == 101, "100 errors and a summary")
+            #expect(error.errors.filter { $0.message.hasSuffix("40 more unknown attribute(s)") }.count == 9, "10 per element, then a count")
+            #expect(error.errors.last?.description == "faults.xml: error: \(40 * 11 - 100) more error(s) not shown")
+        }
+    }
+
     @Test func emptyFileIsRefused() {
         #expect(errors(parsing: "") == ["test.xml: error: empty file: expected a <domain> definition"])
     }

@@ -8,7 +8,7 @@ public enum DomainParser {
         var context = ParseContext(file: file)
         let domain = parseDomain(document.root, context: &context)
         guard context.errors.isEmpty, let domain else {
-            throw DomainDiagnostics(context.errors)
+            throw DomainDiagnostics(context.allErrors)
         }
         return domain
     }

@@ -3,19 +3,47 @@
 struct ParseContext {
     let file: String
     private(set) var errors: [DomainError] = []
+    /// Errors past `maximumErrors`, counted but not kept: a hostile file of thousands of faults
+    /// gets a readable report, in time linear in its size.
+    private(set) var omittedErrors = 0
+
+    /// At most this many errors per file, and this many unknown attributes per element.
+    static let maximumErrors = 100
+    static let maximumAttributeErrors = 10
 
     init(file: String) { self.file = file }
 
     mutating func report(_ element: SourceElement, _ message: String) {
-        errors.append(DomainError(file: file, line: element.line, message: "\(element.label): \(message)"))
+        report(element, label: element.label, message)
+    }
+
+    /// `label`: the element's label, when the caller has it already (it is looked up from the
+    /// element's attributes).
+    mutating func report(_ element: SourceElement, label: String, _ message: String) {
+        guard errors.count < ParseContext.maximumErrors else {
+            omittedErrors += 1
+            return
+        }
+        errors.append(DomainError(file: file, line: element.line, message: "\(label): \(message)"))
+    }
+
+    /// Every error, with a last line saying how many more there were.
+    var allErrors: [DomainError] {
+        guard omittedErrors > 0 else { return errors }
+        return errors + [DomainError(file: file, line: nil, message: "\(omittedErrors) more error(s) not shown")]
     }
 
     /// Reports each attribute not in `allowed`: an attribute Corral would drop is an error,
-    /// never silently ignored.
+    /// never silently ignored (past ten, one line says how many more).
     mutating func checkAttributes(of element: SourceElement, allowed: Set<String>) {
-        for attribute in element.attributes
-        where attribute.namespaceURI != nil || !allowed.contains(attribute.name) {
-            report(element, "unknown attribute '\(attribute.qualifiedName)'" + expected(allowed))
+        let unknown = element.attributes.filter { $0.namespaceURI != nil || !allowed.contains($0.name) }
+        guard !unknown.isEmpty else { return }
+        let label = element.label
+        for attribute in unknown.prefix(ParseContext.maximumAttributeErrors) {
+            report(element, label: label, "unknown attribute '\(attribute.qualifiedName)'" + expected(allowed))
+        }
+        if unknown.count > ParseContext.maximumAttributeErrors {
+            report(element, label: label, "\(unknown.count - ParseContext.maximumAttributeErrors) more unknown attribute(s)")
         }
     }
 

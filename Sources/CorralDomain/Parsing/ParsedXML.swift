@@ -30,6 +30,9 @@ final class ParsedXML {
         if let line = ParsedXML.line(of: "<!ENTITY", in: bytes) {
             throw refuse(line, "<!DOCTYPE>: entity declarations are not allowed in a domain definition")
         }
+        if let excess = AttributeCount.firstExcess(in: bytes) {
+            throw refuse(excess.line, "<\(excess.name)>: more than \(AttributeCount.maximum) attributes; no element of a definition has that many")
+        }
         guard let context = xmlNewParserCtxt() else { throw refuse(nil, "out of memory creating the XML parser") }
         defer { xmlFreeParserCtxt(context) }
         // libxml2 prints errors to stderr unless a handler is installed; its handlers are per
