@@ -52,7 +52,8 @@ public final class ContainerSupervisor {
             let exit: ContainerExit
             do {
                 try console.renewSlave()
-                let container = try ContainerLauncher.launch(domain, file: definition, paths: paths, console: console)
+                let container = try ContainerLauncher.launch(domain, file: definition, paths: paths, console: console,
+                                                             stopRequests: stopRequests)
                 record.initPID = container.pid
                 record.cgroup = container.cgroup?.relativePath
                 record.startedAt = WallClock.now()
@@ -60,6 +61,11 @@ public final class ContainerSupervisor {
                 transition(to: .running)
                 log.event("started \(domain.name), init pid \(container.pid)")
                 exit = try supervise(container)
+            } catch let interrupted as LaunchInterrupted {
+                stopRequested = true
+                record.message = nil
+                log.event("\(interrupted)")
+                exit = ContainerExit(status: .exited(ForegroundRun.setupFailed))
             } catch {
                 // A container that cannot start is a crash: it follows on_crash, with back-off,
                 // and the reason stays visible in the record and the log.

@@ -90,6 +90,52 @@ struct RobustnessTests {
         }
     }
 
+    /// A setup blocked for good — here a bind source behind a FUSE filesystem whose server never
+    /// answers — still ends on SIGTERM: 125, the reason, nothing left.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/fuse"), "needs /dev/fuse (a FUSE filesystem that never answers)"))
+    func aStopEndsASetupThatHangs() throws {
+        try ContainerSandbox.with { sandbox in
+            let hang = "\(sandbox.rootfs)/hang"
+            try FileManager.default.createDirectory(atPath: hang, withIntermediateDirectories: true)
+            let fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC)
+            try #require(fuse >= 0, "open /dev/fuse: \(String(cString: strerror(errno)))")
+            try #require(mount("corral-test-hang", hang, "fuse", UInt(MS_NOSUID | MS_NODEV),
+                               "fd=\(fuse),rootmode=40000,user_id=0,group_id=0") == 0, "mount fuse: \(String(cString: strerror(errno)))")
+            defer {
+                umount2(hang, Int32(MNT_DETACH))
+                close(fuse)
+            }
+            let file = "\(sandbox.directory)/hung.xml"
+            try sandbox.domain("hung", script: "true", devices: "<filesystem type='bind'><source dir='/hang/x'/><target dir='/srv'/></filesystem>")
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            let errors = "\(sandbox.directory)/hung.errors"
+            try #require(FileManager.default.createFile(atPath: errors, contents: nil))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ContainerSandbox.corralctl)
+            process.arguments = ["run", file, "--state-dir", sandbox.state, "--cgroup-parent", sandbox.cgroupParent]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+            try process.run()
+            // Once init exists the launcher reads its stop requests from a signalfd.
+            let hasChild = { () -> Bool in
+                ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { pid in
+                    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+                    return stat.split(separator: ")").last?.split(separator: " ").dropFirst(1).first == Substring(String(process.processIdentifier))
+                }
+            }
+            for _ in 0..<3000 where !hasChild() && process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(!process.isRunning, "the stop never ended the setup")
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 125)
+            #expect(try String(contentsOfFile: errors, encoding: .utf8) == "hung: cannot start: stopped during setup (SIGTERM)\n")
+        }
+    }
+
     /// A container that freezes itself (v1 freezer, or cgroup2's cgroup.freeze) still stops.
     @Test(arguments: ["v1", "v2"])
     func aContainerThatFreezesItselfStillStops(freezer: String) throws {

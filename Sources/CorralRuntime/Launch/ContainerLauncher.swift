@@ -80,8 +80,11 @@ public enum ContainerLauncher {
     /// devices auto-clear, the staging directory is removed).
     /// `console`: a pty to become init's terminal and /dev/console; nil = init gets the
     /// caller's stdin, stdout and stderr, or `standardStreams` in their place (-1: keep).
+    /// `stopRequests`: SIGINT/SIGTERM read while the container is being set up end the setup
+    /// (`LaunchInterrupted`), whatever the children are blocked in.
     public static func launch(_ domain: Domain, file: String, paths: RuntimePaths, console: ConsolePTY? = nil,
-                              standardStreams: (Int32, Int32, Int32) = (-1, -1, -1)) throws -> LaunchedContainer {
+                              standardStreams: (Int32, Int32, Int32) = (-1, -1, -1),
+                              stopRequests: BlockedSignals? = nil) throws -> LaunchedContainer {
         ignoreBrokenPipes
         try refuseUnsupported(domain, file: file)
         let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath)
@@ -141,6 +144,7 @@ public enum ContainerLauncher {
             // second byte says init is placed.
             try cgroup?.place(container.pid)
             try release(pipes.go.writing, last: true)
+            try waitForSetup(pipes.errors.reading, stopRequests: stopRequests)
             if let failure = try readFailure(pipes.errors.reading) {
                 throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, options: preparation.stepOptions, launch: preparation.description))
             }
@@ -148,8 +152,13 @@ public enum ContainerLauncher {
         } catch {
             preparation.closeNamespaces()
             pipes.go.writing.close()
+            // Init (PID 1 of the namespace the mounter is in: both go) and the spawner.
             container.killAll()
-            spawner.map { _ = reap($0) }
+            if let spawner {
+                // ESRCH: it has ended already; it is reaped just below either way.
+                _ = kill(spawner, SIGKILL)
+                _ = reap(spawner)
+            }
             defer { container.cleanUp() }
             do {
                 _ = try container.reap()
@@ -159,6 +168,25 @@ public enum ContainerLauncher {
             throw error
         }
         return container
+    }
+
+    /// Waits until the children are done (a failure record, or end of file at exec), or a stop
+    /// is requested: then the setup ends there, whatever the children are blocked in (a hung
+    /// FUSE or NFS source, say).
+    private static func waitForSetup(_ errors: OwnedDescriptor, stopRequests: BlockedSignals?) throws {
+        guard let stopRequests else { return }
+        var descriptors = [pollfd(fd: errors.rawValue, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
+        while true {
+            if poll(&descriptors, 2, -1) < 0 {
+                guard errno == EINTR else { throw SystemCallError.last("poll", "the child's error pipe") }
+                continue
+            }
+            if descriptors[0].revents != 0 { return }
+            if descriptors[1].revents != 0, let signal = stopRequests.pending().first {
+                throw LaunchInterrupted(signal: signal)
+            }
+        }
     }
 
     /// Clones the spawner, which clones the mounter into init's namespaces; returns its pid.
@@ -229,6 +257,15 @@ public enum ContainerLauncher {
     private static func readFailure(_ pipe: OwnedDescriptor) throws -> ChildFailure? {
         var record = ChildFailure(step: 0, call: 0, errno: 0)
         return try readExactly(pipe, &record) ? record : nil
+    }
+}
+
+/// A stop request (SIGINT, SIGTERM) arrived while the container was being set up.
+public struct LaunchInterrupted: Error, CustomStringConvertible {
+    public let signal: Int32
+
+    public var description: String {
+        "stopped during setup (\(Signal(number: signal).map(\.description) ?? "signal \(signal)"))"
     }
 }
 

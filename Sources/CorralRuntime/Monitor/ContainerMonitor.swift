@@ -39,7 +39,8 @@ public struct ContainerMonitor {
         if interactive { console?.copySize(from: 0) }
         let outputs = console == nil ? try TerminalOutputPipes() : nil
         let container = try ContainerLauncher.launch(domain, file: file, paths: paths, console: console,
-                                                     standardStreams: outputs?.standardStreams ?? (-1, -1, -1))
+                                                     standardStreams: outputs?.standardStreams ?? (-1, -1, -1),
+                                                     stopRequests: stopRequests)
         defer { container.cleanUp() }
         let watch = InitWatch(domain: domain, paths: paths)
         guard let console else {
