@@ -69,6 +69,46 @@ struct RobustnessTests {
         }
     }
 
+    @Test func aWritableBlockDeviceHasOneContainerAtATimeAndAFifoIsNoDevice() throws {
+        try ContainerSandbox.with { sandbox in
+            let fifo = "\(sandbox.directory)/fifo-device"
+            #expect(mkfifo(fifo, 0o644) == 0)
+            let viaFifo = try sandbox.run(sandbox.domain("fifo-device", script: "true", devices: """
+                <filesystem type='block'><source dev='\(fifo)'/><target dir='/data'/></filesystem>
+                """))
+            #expect(viaFifo.status == 125)
+            #expect(viaFifo.errors == "fifo-device: cannot start: '\(fifo)' (<filesystem type='block'>) is not a block device\n")
+
+            let image = try FilesystemTypeTests.ext4Image(sandbox, named: "disk", containing: "x\n")
+            let attach = try ContainerSandbox.run("/sbin/losetup", ["--find", "--show", image], in: sandbox.directory)
+            let device = attach.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            try #require(attach.status == 0 && device.hasPrefix("/dev/loop"), "losetup: \(attach.errors)")
+            defer { _ = try? ContainerSandbox.run("/sbin/losetup", ["-d", device], in: sandbox.directory) }
+            let release = "\(sandbox.directory)/release"
+            try Data().write(to: URL(fileURLWithPath: release))
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/host", withIntermediateDirectories: true)
+            let holder = try sandbox.start(sandbox.domain("holder", script: "touch /host/holding; while [ -e /host/release ]; do sleep 0.05; done",
+                devices: """
+                <filesystem type='block'><source dev='\(device)'/><target dir='/data'/></filesystem>
+                <filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>
+                """), name: "holder")
+            defer {
+                try? FileManager.default.removeItem(atPath: release)
+                holder.waitUntilExit()
+            }
+            for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/holding") && holder.isRunning {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            try #require(FileManager.default.fileExists(atPath: "\(sandbox.directory)/holding"), "the first container never ran")
+            let second = try sandbox.run(sandbox.domain("second", script: "true", devices: """
+                <filesystem type='block'><source dev='\(device)'/><target dir='/data'/><readonly/></filesystem>
+                """))
+            #expect(second.status == 125)
+            #expect(second.errors == "second: cannot start: block device '\(device)' is in use by another container read-write; "
+                + "a writable device has one user at a time\n", "\(second.errors)")
+        }
+    }
+
     /// Input for a console nobody reads is dropped once the pty is full: the monitor keeps
     /// serving, and the container ends as it would.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pty"))

@@ -14,12 +14,16 @@ public final class LaunchedContainer {
     public let stagingRoot: String?
     /// The container's cgroup, if the host has cgroups.
     public let cgroup: ContainerCgroup?
+    /// Its `block` devices, locked while it runs (see BlockDeviceClaim).
+    private let claimedDevices: [OwnedDescriptor]
 
-    init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?, cgroup: ContainerCgroup?) {
+    init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?, cgroup: ContainerCgroup?,
+         claimedDevices: [OwnedDescriptor] = []) {
         self.pid = pid
         self.pidDescriptor = pidDescriptor
         self.stagingRoot = stagingRoot
         self.cgroup = cgroup
+        self.claimedDevices = claimedDevices
     }
 
     /// Removes what the launch left on the host; call after init has been reaped. Anything
@@ -28,6 +32,7 @@ public final class LaunchedContainer {
         cgroup?.killAll()
         cgroup?.remove()
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
+        for device in claimedDevices { device.close() }
     }
 
     /// SIGKILL to every process of the container at once (its cgroup), not only init.
@@ -128,7 +133,8 @@ public enum ContainerLauncher {
             throw error
         }
         let container = LaunchedContainer(pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
-                                          stagingRoot: preparation.stagingRoot, cgroup: cgroup)
+                                          stagingRoot: preparation.stagingRoot, cgroup: cgroup,
+                                          claimedDevices: preparation.claimedDevices)
         pipes.go.reading.close()
         var spawner: pid_t? = nil
         do {

@@ -25,7 +25,8 @@ enum FilesystemProbe {
 
     /// The type of the filesystem on `device`; `described` names it in errors (the image).
     static func type(of device: String, described: String) throws -> String {
-        let descriptor = try OwnedDescriptor.open(device, O_RDONLY)
+        // Non-blocking: a FIFO in the device's place must not hang the start.
+        let descriptor = try OwnedDescriptor.open(device, O_RDONLY | O_NONBLOCK | O_NOCTTY)
         let length = 0x10040 + 8
         var bytes = [UInt8](repeating: 0, count: length)
         let count = bytes.withUnsafeMutableBytes { buffer in

@@ -14,6 +14,8 @@ final class LaunchPreparation {
     /// Each step's fsconfig options as `key=value`, indexed like the child's option table.
     private(set) var stepOptions: [[String]] = []
     private(set) var loopDevices: [LoopDevice] = []
+    /// The block devices of `block` filesystems, locked for this container while it runs.
+    private(set) var claimedDevices: [OwnedDescriptor] = []
     /// The container's device access list: the standard devices and its own filesystems' disks.
     private(set) var deviceRules = DeviceRule.standard
     let stagingRoot: String?
@@ -177,12 +179,11 @@ final class LaunchPreparation {
             kind = .bindContainer
             source = LaunchPreparation.relative(directory)
         case .blockDevice(let device, let type):
+            let claim = try BlockDeviceClaim(device, readOnly: step.flags.contains(.readOnly))
+            claimedDevices.append(claim.descriptor)
+            deviceRules.append(.filesystemDevice(claim.number, readOnly: step.flags.contains(.readOnly)))
             let resolved = try type ?? FilesystemProbe.type(of: device, described: device)
             described.source = .blockDevice(device, filesystemType: resolved)
-            var status = stat()
-            if stat(device, &status) == 0, (status.st_mode & S_IFMT) == S_IFBLK {
-                deviceRules.append(.filesystemDevice(UInt64(status.st_rdev), readOnly: step.flags.contains(.readOnly)))
-            }
             kind = .filesystem
             source = resolved
             options = [MountOption("source", device)] + (step.flags.contains(.readOnly) ? [MountOption("ro")] : [])
