@@ -109,6 +109,29 @@ struct RobustnessTests {
         }
     }
 
+    /// SIGKILL of `corralctl run` takes its container with it (parent-death signal); the next
+    /// start of the same name reclaims the cgroups and staging directory it left.
+    @Test func aKilledLauncherLeavesNothingTheNextStartDoesNotReclaim() throws {
+        try ContainerSandbox.with { sandbox in
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/host", withIntermediateDirectories: true)
+            let host = "<filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>"
+            let launcher = try sandbox.start(sandbox.domain("again", script: "touch /host/up; sleep 1000", devices: host), name: "again")
+            for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") && launcher.isRunning {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            try #require(FileManager.default.fileExists(atPath: "\(sandbox.directory)/up"))
+            kill(launcher.processIdentifier, SIGKILL)
+            launcher.waitUntilExit()
+            for _ in 0..<3000 where !sandbox.processesRootedHere().isEmpty { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(sandbox.processesRootedHere().isEmpty, "the container died with its launcher")
+            let leftovers = CgroupTests.cgroupDirectories("again", parent: sandbox.cgroupParent).filter { FileManager.default.fileExists(atPath: $0) }
+            #expect(!leftovers.isEmpty, "a killed launcher cannot clean up: the next start must")
+            let run = try sandbox.run(sandbox.domain("again", script: "echo again", devices: host))
+            #expect(run.output == "again\n", "\(run.errors)")
+            CgroupTests.expectNoCgroup("again", in: sandbox)
+        }
+    }
+
     /// Input for a console nobody reads is dropped once the pty is full: the monitor keeps
     /// serving, and the container ends as it would.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pty"))
