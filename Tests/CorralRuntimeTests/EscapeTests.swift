@@ -104,6 +104,21 @@ struct EscapeTests {
         }
     }
 
+    /// The tree is built by the host's root, so a mapped root needs no way through the
+    /// directories above its rootfs (a 0700 parent, as under a user's home).
+    @Test func anIdmappedRootfsUnderAPrivateDirectoryStarts() throws {
+        try ContainerSandbox.with { sandbox in
+            let privateParent = "\(sandbox.directory)/private"
+            try FileManager.default.createDirectory(atPath: privateParent, withIntermediateDirectories: true)
+            try ContainerSandbox.buildBusyboxRootfs(at: "\(privateParent)/rootfs")
+            #expect(chmod(privateParent, 0o700) == 0)
+            let run = try sandbox.run(sandbox.domain("private", script: "id -u", root: """
+                <filesystem type='mount'><source dir='\(privateParent)/rootfs'/><target dir='/'/></filesystem>
+                """, extra: Self.idmap))
+            #expect(run.status == 0 && run.output == "0\n", "\(run.output)\(run.errors)")
+        }
+    }
+
     @Test(arguments: [false, true])
     func lockedMountsHoldAgainstRootInside(idmapped: Bool) throws {
         try ContainerSandbox.with { sandbox in

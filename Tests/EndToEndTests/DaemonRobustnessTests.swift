@@ -31,6 +31,16 @@ struct DaemonRobustnessTests {
         }
     }
 
+    @Test func aStoppedContainerLeavesNoConsoleSocket() throws {
+        try withDaemon { daemon in
+            try daemon.write("brief.xml", daemon.service("brief", script: "echo brief-done"))
+            try daemon.start()
+            daemon.wait("brief stopped") { daemon.record("brief")?.phase == .stopped }
+            let socket = StateDirectory(daemon.stateDirectory).console(of: "brief")
+            daemon.wait("its console socket gone") { !FileManager.default.fileExists(atPath: socket) }
+        }
+    }
+
     @Test func aMonitorThatCannotBeSpawnedIsRetriedAndTheLogIsNamed() throws {
         try withDaemon { daemon in
             // The container's log cannot be opened: a directory is in its place.
