@@ -11,8 +11,6 @@ import Glibc
 /// stop signals and the console.
 public final class ContainerSupervisor {
     let domain: Domain
-    /// The canonical copy corrald wrote, which this monitor runs.
-    let runningDefinition: String
     /// The user's file, which messages name.
     let definition: String
     let paths: RuntimePaths
@@ -24,10 +22,9 @@ public final class ContainerSupervisor {
     private var record: ContainerRecord
     private var stopRequested = false
 
-    public init(domain: Domain, runningDefinition: String, definition: String, paths: RuntimePaths,
+    public init(domain: Domain, definition: String, paths: RuntimePaths,
                 logDirectory: String) throws {
         self.domain = domain
-        self.runningDefinition = runningDefinition
         self.definition = definition
         self.paths = paths
         state = StateDirectory(paths.stateDirectory)

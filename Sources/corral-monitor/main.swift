@@ -40,7 +40,7 @@ guard commandLine.supervise else {
 do {
     let domain = try DomainParser.parse(contentsOf: commandLine.definition)
     let supervisor = try ContainerSupervisor(
-        domain: domain, runningDefinition: commandLine.definition, definition: commandLine.source ?? commandLine.definition,
+        domain: domain, definition: commandLine.source ?? commandLine.definition,
         paths: commandLine.paths, logDirectory: commandLine.logDirectory)
     exit(supervisor.run())
 } catch {

@@ -104,6 +104,51 @@ struct EscapeTests {
         }
     }
 
+    /// The caller's session keyring stays outside, even where keyctl is allowed.
+    @Test(arguments: [false, true])
+    func theCallersKeyringStaysOutside(idmapped: Bool) throws {
+        try ContainerSandbox.with { sandbox in
+            try sandbox.installSyscallProbe()
+            let probe = "\(sandbox.rootfs)/bin/probe"
+            let control = try ContainerSandbox.run(probe, ["join-keyring-and-exec", probe, "find-secret"], in: sandbox.directory)
+            try #require(control.output == "find-secret: ok\n", "the host side holds the secret: \(control.output)\(control.errors)")
+            let file = "\(sandbox.directory)/keys.xml"
+            let allowKeys = "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:seccomp>"
+                + "<c:allow syscall='keyctl'/><c:allow syscall='add_key'/></c:seccomp></c:container></metadata>"
+            try sandbox.domain("keys", script: "/bin/probe find-secret", extra: (idmapped ? Self.idmap : "") + allowKeys)
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            let run = try ContainerSandbox.run(probe, ["join-keyring-and-exec", ContainerSandbox.corralctl, "run", file,
+                                                       "--state-dir", sandbox.state, "--cgroup-parent", sandbox.cgroupParent],
+                                               in: sandbox.directory)
+            #expect(run.output == "find-secret: Required key not available\n", "\(run.output)\(run.errors)")
+        }
+    }
+
+    /// A read-only mount the host has below a bound directory stays read-only and in place,
+    /// though the bound directory itself is writable.
+    @Test func theHostsReadOnlySubmountsStayReadOnly() throws {
+        try ContainerSandbox.with { sandbox in
+            let shared = "\(sandbox.host)/shared", sub = "\(sandbox.host)/shared/sub"
+            try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+            try "kept\n".write(toFile: "\(sub)/file", atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/h", withIntermediateDirectories: true)
+            try #require(mount(sub, sub, nil, UInt(MS_BIND), nil) == 0)
+            defer { umount2(sub, Int32(MNT_DETACH)) }
+            try #require(mount(nil, sub, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil) == 0)
+            let run = try sandbox.run(sandbox.domain("submount", script: """
+                try() { "$@" 2>/dev/null && echo "ESCAPE: $*"; }
+                try mount -o remount,bind,rw /h/sub
+                try umount /h/sub
+                try umount -l /h/sub
+                echo changed > /h/sub/file 2>/dev/null && echo "ESCAPE: wrote"
+                echo ok > /h/new && echo parent-writable
+                """, devices: "<filesystem type='mount'><source dir='\(shared)'/><target dir='/h'/></filesystem>", extra: Self.noSeccomp))
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output == "parent-writable\n", "\(run.output)")
+            #expect(try String(contentsOfFile: "\(sub)/file", encoding: .utf8) == "kept\n")
+        }
+    }
+
     /// The tree is built by the host's root, so a mapped root needs no way through the
     /// directories above its rootfs (a 0700 parent, as under a user's home).
     @Test func anIdmappedRootfsUnderAPrivateDirectoryStarts() throws {

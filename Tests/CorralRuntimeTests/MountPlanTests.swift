@@ -83,6 +83,13 @@ import Testing
         #expect(try !unlocked("/app-logs"))
         #expect(try unlocked("/x"))
         #expect(plan.steps.filter { $0.flags.contains(.unlocked) }.count == 2, "kernel filesystems and masks stay locked")
+        // A host directory with mounts below it stays locked: they come along with their flags.
+        let withSubmounts = MountPlan(domain: try DomainParser.parse("""
+            <domain type='lxc'><name>t</name><os><type>exe</type><init>/i</init></os><devices>
+            <filesystem><source dir='/r'/><target dir='/'/></filesystem>
+            <filesystem><source dir='/data'/><target dir='/data'/></filesystem></devices></domain>
+            """, file: "t.xml"), paths: RuntimePaths(), hostSubmounts: { $0 == "/data" })
+        #expect(withSubmounts.steps.first { $0.target.description == "/data" }?.flags.contains(.unlocked) == false)
     }
 
     @Test func procAndSysAreMaskedAndReadOnly() throws {

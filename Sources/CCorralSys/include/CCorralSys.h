@@ -144,6 +144,12 @@ static inline int corral_unshare(unsigned long flags) {
     return (int)syscall(SYS_unshare, flags);
 }
 
+/// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): a new, anonymous session keyring for the
+/// caller. Glibc has no keyctl wrapper (libkeyutils has).
+static inline long corral_join_new_session_keyring(void) {
+    return syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
+}
+
 /// setns(2): Glibc declares it only with _GNU_SOURCE.
 static inline int corral_setns(int descriptor, int type) {
     return (int)syscall(SYS_setns, descriptor, type);

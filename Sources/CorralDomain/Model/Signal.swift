@@ -3,8 +3,6 @@
 public struct Signal: Sendable, Hashable, CustomStringConvertible {
     public let number: Int32
 
-    public static let terminate = Signal(validNumber: 15)
-    public static let kill = Signal(validNumber: 9)
     static let realtimeMinimum: Int32 = 34
     static let realtimeMaximum: Int32 = 64
 

@@ -110,6 +110,4 @@ extension String {
         if first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) { return self }
         return String(self[first...last])
     }
-
-    var isXMLWhitespace: Bool { trimmingXMLWhitespace.isEmpty }
 }

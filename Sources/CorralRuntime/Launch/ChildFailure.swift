@@ -23,7 +23,7 @@ enum ChildCall: Int32 {
         openTree, mountSetattr, fsopen, fsconfig, fsconfigCreate, fsmount, moveMount, makeNode, chmodNode,
         symlink, loopbackSocket, loopback, pivotEnterRoot, pivotRoot, detachOldRoot, pivotLeave, hostname,
         readUsers, irregularUsers, unknownUser, readGroups, irregularGroups, unknownGroup,
-        setGroups, setGroupID, setUserID, changeDirectory, newSession, controllingTerminal, standardStreams,
+        setGroups, setGroupID, setUserID, sessionKeyring, changeDirectory, newSession, controllingTerminal, standardStreams,
         dropBoundingCapability, capset, clearAmbientCapabilities, noNewPrivileges, seccomp, execute
 }
 
@@ -77,6 +77,7 @@ extension ChildFailure {
         case .setGroups: return "setgroups: \(error)"
         case .setGroupID: return "setgid '\(launch.group ?? "0")': \(error)"
         case .setUserID: return "setuid '\(launch.user ?? "0")': \(error)"
+        case .sessionKeyring: return "keyctl KEYCTL_JOIN_SESSION_KEYRING (a session keyring of its own): \(error)"
         case .changeDirectory: return "chdir '\(launch.initDirectory)' (<initdir>): \(error)"
         case .newSession: return "setsid: \(error)"
         case .controllingTerminal: return "ioctl TIOCSCTTY (the console pty as init's terminal): \(error)"

@@ -46,6 +46,9 @@ struct ChildSetup {
         // groups and user, capset, ambient set, no_new_privs, seccomp — then exec.
         dropBoundingCapabilities()
         becomeInitUser()
+        // A session keyring of its own: the one inherited is the caller's (a shell's, or
+        // corrald's, which every container would share), and keys are not namespaced.
+        guard corral_join_new_session_keyring() >= 0 || errno == ENOSYS else { fail(.sessionKeyring) }
         restrictCapabilities()
         guard chdir(context.initDirectory) == 0 else { fail(.changeDirectory) }
         if context.consoleDescriptor >= 0 {

@@ -92,7 +92,11 @@ public enum ContainerLauncher {
                               stopRequests: BlockedSignals? = nil) throws -> LaunchedContainer {
         ignoreBrokenPipes
         try refuseUnsupported(domain, file: file)
-        let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath)
+        // Only when a writable host directory is bound: reading mountinfo costs a little.
+        let writableBinds = domain.filesystems.contains { if case .mount = $0.source { !$0.readOnly } else { false } }
+        let hostMounts = writableBinds ? HostMounts() : nil
+        let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath,
+                             hostSubmounts: { hostMounts?.hasMounts(below: $0) ?? false })
         let pipes = try LaunchPipes()
         let preparation: LaunchPreparation
         do {

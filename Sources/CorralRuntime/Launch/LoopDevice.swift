@@ -8,16 +8,14 @@ import CCorralSys
 /// mount holds the device, so neither a crash nor a failed setup can leak it.
 final class LoopDevice {
     let path: String
-    let image: String
     /// The device number, for the container's device access list.
     let number: UInt64
     private let device: OwnedDescriptor
 
-    private init(path: String, image: String, device: OwnedDescriptor) throws {
+    private init(path: String, device: OwnedDescriptor) throws {
         var status = stat()
         guard fstat(device.rawValue, &status) == 0 else { throw SystemCallError.last("fstat", path) }
         self.path = path
-        self.image = image
         self.number = UInt64(status.st_rdev)
         self.device = device
     }
@@ -52,7 +50,7 @@ final class LoopDevice {
                 for (index, byte) in owner.utf8.prefix(name.count - 1).enumerated() { name[index] = byte }
             }
             if ioctl(device.rawValue, UInt(LOOP_CONFIGURE), &configuration) == 0 {
-                return try LoopDevice(path: path, image: image, device: device)
+                return try LoopDevice(path: path, device: device)
             }
             guard errno == EBUSY else { throw SystemCallError.last("ioctl LOOP_CONFIGURE", path, image) }
         }

@@ -21,7 +21,9 @@ public struct MountPlan: Sendable, Equatable {
     }
 
     /// `console`: the host path of the pty slave that becomes the container's /dev/console.
-    public init(domain: Domain, paths: RuntimePaths, console: String? = nil) {
+    /// `hostSubmounts`: whether a host directory has mounts below it (which a recursive bind
+    /// brings along, with their flags: such a filesystem stays locked).
+    public init(domain: Domain, paths: RuntimePaths, console: String? = nil, hostSubmounts: (String) -> Bool = { _ in false }) {
         let owner = MountPlan.ownerOptions(domain.userNamespaceMap)
         let root = domain.rootFilesystem.map { MountPlan.step(for: $0, container: domain.name, paths: paths, owner: owner) }
         let others = domain.filesystems.enumerated()
@@ -35,15 +37,19 @@ public struct MountPlan: Sendable, Equatable {
         if let console, root != nil {
             system.append(MountStep(.hostDevice(console), at: ContainerPath.literal("dev", "console"), flags: [.noSetUID, .noExecute]))
         }
-        self.init(root: root, steps: MountPlan.unlockingWritable(others) + system)
+        self.init(root: root, steps: MountPlan.unlockingWritable(others, hostSubmounts: hostSubmounts) + system)
     }
 
-    /// Marks the writable filesystems `.unlocked`, except any that a locked step must be made
-    /// on or inside (a read-only filesystem below it, a kernel filesystem, a bind whose source
-    /// is in it): locked mounts are all made before the unlocked ones exist.
-    static func unlockingWritable(_ steps: [MountStep]) -> [MountStep] {
+    /// Marks the writable filesystems `.unlocked`, except a host directory with mounts below it
+    /// (the host's read-only submount must stay read-only) and any that a locked step must be
+    /// made on or inside (a read-only filesystem below it, a kernel filesystem, a bind whose
+    /// source is in it): locked mounts are all made before the unlocked ones exist.
+    static func unlockingWritable(_ steps: [MountStep], hostSubmounts: (String) -> Bool = { _ in false }) -> [MountStep] {
         var steps = steps
-        for index in steps.indices where !steps[index].flags.contains(.readOnly) { steps[index].flags.insert(.unlocked) }
+        for index in steps.indices where !steps[index].flags.contains(.readOnly) {
+            if case .hostDirectory(let directory) = steps[index].source, hostSubmounts(directory) { continue }
+            steps[index].flags.insert(.unlocked)
+        }
         let systemTargets = [ContainerPath.literal("proc"), .literal("sys"), .literal("dev")]
         var changed = true
         while changed {
