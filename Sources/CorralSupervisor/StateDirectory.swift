@@ -23,7 +23,7 @@ public struct StateDirectory: Sendable {
     }
 
     public func write(_ record: ContainerRecord) throws {
-        try StateDirectory.writeAtomically(record.encoded, to: self.record(of: record.name))
+        try FileIO.writeAtomically(record.encoded, to: self.record(of: record.name))
     }
 
     public func read(_ name: String) -> ContainerRecord? {
@@ -48,22 +48,6 @@ public struct StateDirectory: Sendable {
             .map { String($0.dropLast(suffix.count)) }.sorted()
     }
 
-    /// Writes `text` to `path` through a temporary file and rename(2): readers see the old
-    /// file or the new one, never a half-written one.
-    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws {
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw SystemCallError.last("open", temporary) }
-        guard FileIO.writeAll(descriptor, text) else {
-            let error = SystemCallError.last("write", temporary)
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else { throw SystemCallError.last("rename", temporary, path) }
-    }
-
     /// The whole file, or nil when it cannot be read.
     public static func contents(of path: String) -> String? { FileIO.text(path) }
 }
@@ -75,18 +59,5 @@ public enum WallClock {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec)
-    }
-}
-
-/// Identifies a process beyond its pid: its start time since boot, which a reused pid does
-/// not share.
-public enum ProcessIdentity {
-    /// Field 22 of /proc/PID/stat, or nil when the process does not exist.
-    public static func startTime(of pid: Int32) -> UInt64? {
-        guard let stat = StateDirectory.contents(of: "/proc/\(pid)/stat"),
-              let closing = stat.lastIndex(of: ")") else { return nil }
-        // Fields after the command name (which may contain spaces) start at field 3.
-        let fields = stat[stat.index(after: closing)...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
     }
 }

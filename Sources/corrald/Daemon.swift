@@ -68,7 +68,7 @@ final class Daemon {
         _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)
         do {
             try useDelegatedCgroup()
-            try StateDirectory.writeAtomically("\(getpid())\n", to: state.daemonPIDFile)
+            try FileIO.writeAtomically("\(getpid())\n", to: state.daemonPIDFile)
             let signals = try BlockedSignals([SIGHUP, SIGTERM, SIGINT, SIGUSR1])
             let watch = try DirectoryWatch()
             try watch.watch(options.configDirectory)
@@ -237,7 +237,7 @@ final class Daemon {
 
     private func start(_ name: String, _ container: Container) {
         do {
-            try StateDirectory.writeAtomically(container.domain.canonicalXML, to: state.definition(of: name))
+            try FileIO.writeAtomically(container.domain.canonicalXML, to: state.definition(of: name))
             container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
                                                          source: container.file, options: options, name: name)
             container.lastPhase = nil
@@ -256,8 +256,9 @@ final class Daemon {
         }
         let paths = RuntimePaths(stateDirectory: options.stateDirectory)
         HostDirectory.remove(paths.stagingRoot(for: name))
-        // ENOENT: the monitor removed it.
+        // ENOENT: the monitor removed it (and its launcher record).
         _ = unlink(state.console(of: name))
+        _ = unlink("\(options.stateDirectory)/\(name).launcher")
     }
 
     /// Schedules another start of a container whose monitor failed, with the back-off of a
@@ -408,7 +409,7 @@ final class Daemon {
         let lines = StatusReport.lines(records: state.records(), now: WallClock.now())
         for line in lines.dropFirst() { logger.info("status: \(line)") }
         do {
-            try StateDirectory.writeAtomically(lines.joined(separator: "\n") + "\n", to: state.statusFile)
+            try FileIO.writeAtomically(lines.joined(separator: "\n") + "\n", to: state.statusFile)
             logger.info("SIGUSR1: status of \(lines.count - 1) container(s) written to \(state.statusFile)")
         } catch {
             logger.error("SIGUSR1: cannot write \(state.statusFile): \(error)")

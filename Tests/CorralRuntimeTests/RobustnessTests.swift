@@ -132,6 +132,33 @@ struct RobustnessTests {
         }
     }
 
+    /// An init that cleared its parent-death signal outlives a launcher killed with SIGKILL;
+    /// the next start of its name finds the launcher gone, kills it and starts afresh.
+    @Test func anOrphanedContainerIsReclaimedByTheNextStart() throws {
+        try ContainerSandbox.with { sandbox in
+            try sandbox.installSyscallProbe()
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/host", withIntermediateDirectories: true)
+            let host = "<filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>"
+            let launcher = try sandbox.start(sandbox.domain("orphan", script: "touch /host/up; exec /bin/probe no-parent-death-signal /bin/sleep 1000",
+                                                         devices: host), name: "orphan")
+            for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") && launcher.isRunning {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            try #require(FileManager.default.fileExists(atPath: "\(sandbox.directory)/up"))
+            // Until sleep runs, the parent-death signal may still be set: wait for it.
+            let sleeping = { sandbox.processesRootedHere().contains { pid in
+                ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "") == "sleep\n" } }
+            for _ in 0..<3000 where !sleeping() { Thread.sleep(forTimeInterval: 0.01) }
+            kill(launcher.processIdentifier, SIGKILL)
+            launcher.waitUntilExit()
+            #expect(!sandbox.processesRootedHere().isEmpty, "the orphan outlived its launcher (what this test is about)")
+            let run = try sandbox.run(sandbox.domain("orphan", script: "echo fresh", devices: host))
+            #expect(run.output == "fresh\n", "\(run.errors)")
+            for _ in 0..<3000 where !sandbox.processesRootedHere().isEmpty { Thread.sleep(forTimeInterval: 0.01) }
+            CgroupTests.expectNoCgroup("orphan", in: sandbox)
+        }
+    }
+
     /// Input for a console nobody reads is dropped once the pty is full: the monitor keeps
     /// serving, and the container ends as it would.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pty"))

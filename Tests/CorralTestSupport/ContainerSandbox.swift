@@ -192,10 +192,14 @@ public final class ContainerSandbox: @unchecked Sendable {
         }
     }
 
-    /// Processes whose root directory is inside this sandbox: a container's init or children.
+    /// A container's processes: those in this sandbox's cgroups, or whose root directory is in
+    /// the sandbox (a container's root lives in a mount namespace of its own, which the host's
+    /// view of /proc/PID/root cannot always name).
     public func processesRootedHere() -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { $0.allSatisfy(\.isNumber) }.filter { pid in
+            let cgroups = (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? ""
+            if cgroups.contains("/\(cgroupParent)/") { return true }
             let root = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")) ?? ""
             return root.hasPrefix(directory)
         }

@@ -16,14 +16,17 @@ public final class LaunchedContainer {
     public let cgroup: ContainerCgroup?
     /// Its `block` devices, locked while it runs (see BlockDeviceClaim).
     private let claimedDevices: [OwnedDescriptor]
+    /// Who launched it, for a later start after this launcher was killed.
+    private let claim: LauncherClaim?
 
     init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?, cgroup: ContainerCgroup?,
-         claimedDevices: [OwnedDescriptor] = []) {
+         claimedDevices: [OwnedDescriptor] = [], claim: LauncherClaim? = nil) {
         self.pid = pid
         self.pidDescriptor = pidDescriptor
         self.stagingRoot = stagingRoot
         self.cgroup = cgroup
         self.claimedDevices = claimedDevices
+        self.claim = claim
     }
 
     /// Removes what the launch left on the host; call after init has been reaped. Anything
@@ -33,6 +36,7 @@ public final class LaunchedContainer {
         cgroup?.remove()
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
         for device in claimedDevices { device.close() }
+        claim?.release()
     }
 
     /// SIGKILL to every process of the container at once (its cgroup), not only init.
@@ -107,9 +111,15 @@ public enum ContainerLauncher {
         }
         defer { preparation.releaseLoopDevices() }
         preparation.context.standardStreams = standardStreams
+        let claim = LauncherClaim(container: domain.name, paths: paths)
         let cgroup: ContainerCgroup?
         do {
+            if paths.usesCgroups {
+                claim.reclaimOrphan(relativePath: CgroupPlan.relativePath(parent: paths.cgroupParent, name: domain.name),
+                                    layout: cgroupLayout)
+            }
             cgroup = try makeCgroup(domain, paths: paths, devices: preparation.deviceRules)
+            try claim.record()
         } catch {
             preparation.stagingRoot.map(HostDirectory.remove)
             throw error
@@ -134,11 +144,12 @@ public enum ContainerLauncher {
             let error = SystemCallError.last("clone3", detail: "new user, PID, UTS, IPC and network namespaces")
             preparation.stagingRoot.map(HostDirectory.remove)
             cgroup?.remove()
+            claim.release()
             throw error
         }
         let container = LaunchedContainer(pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
                                           stagingRoot: preparation.stagingRoot, cgroup: cgroup,
-                                          claimedDevices: preparation.claimedDevices)
+                                          claimedDevices: preparation.claimedDevices, claim: claim)
         pipes.go.reading.close()
         var spawner: pid_t? = nil
         do {

@@ -59,6 +59,23 @@ public enum FileIO {
         return true
     }
 
+    /// Writes `text` to `path` through a temporary file and rename(2): readers see the old
+    /// file or the new one, never a half-written one.
+    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        let temporary = path + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw SystemCallError.last("open", temporary) }
+        guard writeAll(descriptor, text) else {
+            let error = SystemCallError.last("write", temporary)
+            close(descriptor)
+            // The temporary file is ours; nothing else can use it.
+            _ = unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw SystemCallError.last("rename", temporary, path) }
+    }
+
     @discardableResult
     public static func writeAll(_ descriptor: Int32, _ text: String) -> Bool {
         var bytes = Array(text.utf8)
