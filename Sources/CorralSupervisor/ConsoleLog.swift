@@ -1,7 +1,5 @@
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// LOG_DIR/NAME.log: the container's console output and the monitor's event lines, capped in
 /// size with one rotation (NAME.log.1), so a chatty container cannot fill the disk.

@@ -1,7 +1,5 @@
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The monitor's end of `corralctl console`: a unix socket, STATE_DIR/NAME.console, that one
 /// client at a time may attach to — its keys go to the console pty, the console's output goes

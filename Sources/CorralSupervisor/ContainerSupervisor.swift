@@ -1,8 +1,6 @@
 import CorralDomain
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// What a monitor started by corrald does for its one container, until it is told to stop or
 /// the policy says the container stays down: launch init on a console pty, copy the console

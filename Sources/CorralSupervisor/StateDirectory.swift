@@ -1,7 +1,5 @@
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The files of STATE_DIR (default /run/corral): per container `NAME.state` (its record) and
 /// `NAME.xml` (the canonical definition its monitor runs), plus `corrald.pid` and `status`.

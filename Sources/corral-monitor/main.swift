@@ -4,9 +4,7 @@
 import CorralDomain
 import CorralRuntime
 import CorralSupervisor
-#if canImport(Glibc)
 import Glibc
-#endif
 
 func writeError(_ text: String) {
     FileIO.writeAll(2, text + "\n")

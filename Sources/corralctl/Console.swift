@@ -1,9 +1,8 @@
+import CorralDomain
 import ArgumentParser
 import CorralRuntime
 import CorralSupervisor
-#if canImport(Glibc)
 import Glibc
-#endif
 
 struct Console: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,11 +19,11 @@ struct Console: ParsableCommand {
     func run() throws {
         let path = stateOptions.state.console(of: name)
         let connection = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard connection >= 0 else { throw ValidationError("socket: \(String(cString: strerror(errno)))") }
+        guard connection >= 0 else { throw ValidationError("socket: \(errnoText(errno))") }
         defer { close(connection) }
         guard let address = UnixSocketAddress(path) else { throw ValidationError("the console socket path is too long: \(path)") }
         guard address.withSocketAddress({ connect(connection, $0, $1) }) == 0 else {
-            throw ValidationError("cannot reach the console of '\(name)' at \(path): \(String(cString: strerror(errno))) (is it running under corrald?)")
+            throw ValidationError("cannot reach the console of '\(name)' at \(path): \(errnoText(errno)) (is it running under corrald?)")
         }
         // A signal that would end this process leaves the loop instead, so the terminal is
         // restored on every exit (a monitor that drops us is EPIPE, never SIGPIPE: see send).

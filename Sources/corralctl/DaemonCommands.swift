@@ -1,9 +1,8 @@
+import CorralDomain
 import ArgumentParser
 import CorralRuntime
 import CorralSupervisor
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Output formats of the commands that report state.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -88,7 +87,7 @@ struct Logs: ParsableCommand {
 
     func run() throws {
         let path = "\(logDirectory)/\(name).log"
-        guard access(path, R_OK) == 0 else { throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard access(path, R_OK) == 0 else { throw ValidationError("cannot read \(path): \(errnoText(errno))") }
         if let rotated = StateDirectory.contents(of: path + ".1") { print(rotated, terminator: "") }
         var follower = LogFollower(path: path)
         follower.printNew()
@@ -150,6 +149,6 @@ private func signalDaemon(_ signal: Int32, _ options: StateOptions) throws {
         throw ValidationError("no corrald pid in \(file) (is corrald running with --state-dir \(options.stateDirectory)?)")
     }
     guard kill(pid, signal) == 0 else {
-        throw ValidationError("cannot signal corrald (pid \(pid) from \(file)): \(String(cString: strerror(errno)))")
+        throw ValidationError("cannot signal corrald (pid \(pid) from \(file)): \(errnoText(errno))")
     }
 }

@@ -1,7 +1,5 @@
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 // `corralctl run` starts a container, and start latency is a product goal: it skips the
 // general argument parser (which costs more than the container setup) unless help is asked.

@@ -3,9 +3,7 @@ import CorralRuntime
 import CorralSupervisor
 import Logging
 import CCorralSys
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// corrald's event loop: one poll over the signalfd, the inotify descriptor and every
 /// monitor's pidfd. Keeps the running containers in line with the definitions directory.

@@ -1,8 +1,6 @@
 import CorralRuntime
 import Logging
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One line per event on stderr. Under systemd (JOURNAL_STREAM set) each line starts with its
 /// syslog priority, `<3>` … `<7>`, so journald keeps the levels; otherwise with a UTC time.

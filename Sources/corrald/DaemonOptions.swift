@@ -2,9 +2,7 @@ import CorralDomain
 import CorralRuntime
 import CorralSupervisor
 import ArgumentParser
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// corrald's directories and monitor, from /etc/corral/corrald.conf and the command line
 /// (which wins).

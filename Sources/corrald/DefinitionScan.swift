@@ -1,8 +1,6 @@
 import CorralDomain
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The definitions directory read once: every `*.xml` parsed, editor temporaries and other
 /// names ignored (`.web.xml.swp`, `web.xml~`, `#web.xml#`, `notes.txt`).

@@ -1,7 +1,5 @@
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// inotify on the definitions directory and the state directory: which file names changed.
 final class DirectoryWatch {

@@ -1,9 +1,7 @@
 import CorralRuntime
 import CorralSupervisor
 import CCorralSys
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One container's corral-monitor as corrald sees it: its pid and a pidfd that becomes
 /// readable when it exits — for a monitor corrald spawned and for one it adopted after a

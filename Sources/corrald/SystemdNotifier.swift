@@ -1,7 +1,5 @@
 import CorralRuntime
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The sd_notify protocol without libsystemd: datagrams of `KEY=VALUE` lines to the unix
 /// socket in $NOTIFY_SOCKET (a leading '@' means the abstract namespace). Silent when not

@@ -1,3 +1,4 @@
+import CorralDomain
 import CorralTestSupport
 import Foundation
 import Testing
@@ -188,9 +189,9 @@ struct RobustnessTests {
             let hang = "\(sandbox.rootfs)/hang"
             try FileManager.default.createDirectory(atPath: hang, withIntermediateDirectories: true)
             let fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC)
-            try #require(fuse >= 0, "open /dev/fuse: \(String(cString: strerror(errno)))")
+            try #require(fuse >= 0, "open /dev/fuse: \(errnoText(errno))")
             try #require(mount("corral-test-hang", hang, "fuse", UInt(MS_NOSUID | MS_NODEV),
-                               "fd=\(fuse),rootmode=40000,user_id=0,group_id=0") == 0, "mount fuse: \(String(cString: strerror(errno)))")
+                               "fd=\(fuse),rootmode=40000,user_id=0,group_id=0") == 0, "mount fuse: \(errnoText(errno))")
             defer {
                 umount2(hang, Int32(MNT_DETACH))
                 close(fuse)

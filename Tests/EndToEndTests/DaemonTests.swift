@@ -1,3 +1,4 @@
+import CorralDomain
 import CorralSupervisor
 import CorralTestSupport
 import Foundation
@@ -165,7 +166,7 @@ final class NotifySocket {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        try #require(bound == 0, "bind \(path): \(String(cString: strerror(errno)))")
+        try #require(bound == 0, "bind \(path): \(errnoText(errno))")
     }
 
     deinit { close(descriptor) }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Reads a definition file whole, refusing what is not a regular file or is over the size
 /// limit before reading it: a hostile 10 GB file costs one fstat.
@@ -13,10 +9,10 @@ enum DefinitionFile {
 
     static func contents(of path: String, limit: Int) throws(ReadError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-        guard descriptor >= 0 else { throw ReadError(description: "cannot open: \(errnoText())") }
+        guard descriptor >= 0 else { throw ReadError(description: "cannot open: \(errnoText(errno))") }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw ReadError(description: "cannot stat: \(errnoText())") }
+        guard fstat(descriptor, &status) == 0 else { throw ReadError(description: "cannot stat: \(errnoText(errno))") }
         guard (status.st_mode & S_IFMT) == S_IFREG else { throw ReadError(description: "not a regular file") }
         guard status.st_size <= limit else {
             throw ReadError(description: "file is \(status.st_size) bytes; a definition may be at most \(limit) bytes")
@@ -37,16 +33,12 @@ enum DefinitionFile {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ReadError(description: "cannot read: \(errnoText())")
+                throw ReadError(description: "cannot read: \(errnoText(errno))")
             }
             if count == 0 { break }
             filled += count
         }
         bytes.removeLast(bytes.count - filled)
         return bytes
-    }
-
-    private static func errnoText() -> String {
-        String(cString: strerror(errno))
     }
 }

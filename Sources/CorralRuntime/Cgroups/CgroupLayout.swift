@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// How the host mounts its cgroups, detected once (DESIGN.md §2): pure v2 (Debian 12, Ubuntu
 /// 22.04+, Fedora), hybrid (v1 controllers, `name=systemd`, cgroup2 at …/unified), or legacy v1.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A cgroup and everything below it, walked by directory descriptor and raw names: the
 /// container names its own sub-cgroups, and a name that is not UTF-8 must be removed like any

@@ -1,8 +1,6 @@
 import CorralDomain
 import CCorralSys
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One container's cgroup on this host, created before init exists and removed after it is
 /// gone: limits written, init placed in it before it runs, the whole group killed on stop so

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// corrald under systemd with `Delegate=yes` on cgroup2: the unit's cgroup is corrald's to
 /// manage. corrald moves itself (and so the monitors it starts) into a leaf, `…/daemon`, so the

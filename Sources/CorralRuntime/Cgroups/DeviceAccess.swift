@@ -1,7 +1,5 @@
 import CCorralSys
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Puts a device access list on a cgroup2 directory: the list's program loaded into the
 /// kernel and attached, so it holds for every process in that cgroup and below. The cgroup

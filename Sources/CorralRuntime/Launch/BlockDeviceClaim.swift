@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A `block` filesystem's device, checked and locked for one container: it must be a block
 /// device (opened without blocking: a FIFO in its place must not hang the start), and a

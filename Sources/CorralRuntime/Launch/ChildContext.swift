@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// Everything the child needs between clone and exec, as plain values and pointers into the

@@ -1,6 +1,5 @@
-#if canImport(Glibc)
+import CorralDomain
 import Glibc
-#endif
 
 /// The fixed-size record a failing child writes to its error pipe before `_exit`: which step,
 /// which call (and which of its arguments), which errno. Plain integers, so writing it needs no

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Resolves <inituser> / <initgroup> inside the container, after pivot_root: a number is used
 /// as it is, a name is looked up in the container's own /etc/passwd or /etc/group — never the

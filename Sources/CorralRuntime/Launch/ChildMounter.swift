@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// Performs one row of the child's mount table with the new mount API: the mount is built

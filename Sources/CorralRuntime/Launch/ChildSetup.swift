@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// The recipe the cloned child runs as the container's PID 1, top to bottom, until it becomes

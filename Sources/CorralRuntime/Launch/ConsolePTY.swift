@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// The container's console: a pseudo-terminal whose slave is init's controlling terminal,

@@ -1,7 +1,5 @@
 import CorralDomain
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// A container whose init is running.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// Builds the container's filesystem tree, as the host's root, inside init's network, UTS,

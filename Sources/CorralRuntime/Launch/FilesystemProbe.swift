@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Names the filesystem on a block device from its superblock signature, as libblkid would
 /// for the common types — never libvirt's "try every filesystem until one mounts".

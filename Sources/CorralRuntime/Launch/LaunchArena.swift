@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Memory for everything the child reads between clone and exec: C strings, argv/envp and
 /// the flat mount table. All of it is allocated here, in the parent, before the clone, so the

@@ -1,7 +1,5 @@
 import CCorralSys
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The channels between the monitor and the processes of a launch (see ContainerLauncher):
 /// each is close-on-exec, and each child first closes the ends it must not hold, so an end of

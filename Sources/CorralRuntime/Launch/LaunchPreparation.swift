@@ -1,8 +1,6 @@
 import CorralDomain
 import CCorralSys
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Everything a launch needs that the parent must do or compute before the clone: host
 /// directories, loop devices, probed filesystem types, and the child's flat tables. What the

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `STATE_DIR/NAME.launcher`: which process launched the container NAME (pid and start time),
 /// so that a later start can tell a container still owned by a live launcher from one a killed

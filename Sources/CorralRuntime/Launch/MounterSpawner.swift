@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// A short-lived child of the monitor: it joins init's network, UTS, IPC and PID namespaces —

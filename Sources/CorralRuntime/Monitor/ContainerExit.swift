@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// How init ended, and what that means for the container (DESIGN.md §2).
 public struct ContainerExit: Sendable, Equatable, CustomStringConvertible {

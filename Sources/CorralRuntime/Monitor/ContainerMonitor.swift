@@ -1,7 +1,5 @@
 import CorralDomain
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// Launches one container, waits for its init and reports how it ended. Single-threaded on

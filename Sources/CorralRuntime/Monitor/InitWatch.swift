@@ -1,7 +1,5 @@
 import CorralDomain
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Waits for a container's init while handling stop requests: the first request sends the
 /// stop signal, a second one — or the stop timeout — SIGKILL. Optionally copies a console to

@@ -1,8 +1,6 @@
 import CorralDomain
 import CCorralSys
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The signal that stops a container gracefully: `<corral:stop signal>` when given; else
 /// SIGRTMIN+3 when init is systemd — which ignores SIGTERM as PID 1 and powers off on

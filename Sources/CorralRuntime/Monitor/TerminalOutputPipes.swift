@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Pipes that stand in for the caller's stdout and stderr where those are a terminal and init
 /// has no pty of its own: the container writes into the pipes and the monitor copies to the

@@ -1,8 +1,6 @@
 import CLibSeccomp
 import CorralDomain
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A seccomp profile compiled to BPF by libseccomp, in the parent: the child only installs the
 /// bytes (crun: seccomp_export_bpf before clone, seccomp(SECCOMP_SET_MODE_FILTER) after).

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Whole reads and writes on descriptors and small files — state records, cgroup files, /proc
 /// entries, logs, pipes — without Foundation, retrying interrupted calls in one place.

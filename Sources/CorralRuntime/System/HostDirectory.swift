@@ -1,7 +1,5 @@
 import CorralDomain
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Host directories the launch needs, with errors that name them.
 public enum HostDirectory {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The host's mount points, from /proc/self/mountinfo: which directories have mounts below
 /// them.

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import CCorralSys
 
 /// A file descriptor the holder closes exactly once: explicitly, or when the owner goes away.

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
+import CorralDomain
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A failed system call, told the way crun and systemd tell it: the call, the path(s) it
 /// worked on, and errno's text — `mount '/srv/a' on '/mnt/a' (bind): No such file or directory`.
@@ -41,10 +38,6 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// strerror's text for an errno, e.g. "No such file or directory".
-public func errnoText(_ number: Int32) -> String {
-    String(cString: strerror(number))
-}
 
 /// A failure of the runtime that is not one system call: a missing template, an image format
 /// Corral cannot attach, a definition element it cannot provide.

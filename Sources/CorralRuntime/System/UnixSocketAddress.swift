@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A unix socket's address — a path, or with a leading '@' an abstract name (as systemd writes
 /// NOTIFY_SOCKET) — handed to bind, connect or sendto.
