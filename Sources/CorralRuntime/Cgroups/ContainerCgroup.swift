@@ -77,18 +77,15 @@ public final class ContainerCgroup {
     }
 
     private func write(_ write: CgroupPlan.Write, toleratingBusy: Bool = false) throws {
-        let descriptor = open(write.path, O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            if errno == ENOENT {
-                throw RuntimeError("\(write.element): this host's \(layout.name) has no \(write.path.split(separator: "/").last.map(String.init) ?? write.path); Corral cannot honour it here")
-            }
-            throw SystemCallError.last("open", write.path, detail: write.element)
-        }
-        defer { close(descriptor) }
-        let bytes = Array(write.value.utf8)
-        if Glibc.write(descriptor, bytes, bytes.count) != bytes.count {
-            if toleratingBusy { return }
-            throw SystemCallError("write '\(write.value)' to", [write.path], detail: write.element, errno: errno)
+        do {
+            try FileIO.writeExisting(write.path, write.value)
+        } catch let error where error.call == "open" && error.errno == ENOENT {
+            let file = write.path.split(separator: "/").last.map(String.init) ?? write.path
+            throw RuntimeError("\(write.element): this host's \(layout.name) has no \(file); Corral cannot honour it here")
+        } catch let error where error.call != "open" && toleratingBusy {
+            return
+        } catch {
+            throw SystemCallError(error.call, error.paths, detail: write.element, errno: error.errno)
         }
     }
 
@@ -118,11 +115,12 @@ public final class ContainerCgroup {
 
     /// Writes `value` to a cgroup file; false when it cannot.
     static func set(_ path: String, _ value: String) -> Bool {
-        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        let bytes = Array(value.utf8)
-        return Glibc.write(descriptor, bytes, bytes.count) == bytes.count
+        do {
+            try FileIO.writeExisting(path, value)
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// Removes the container's directories (and any the container made below them), waiting

@@ -296,11 +296,8 @@ enum IDMapWriter {
         try write(idmap.groups, to: "/proc/\(pid)/gid_map")
     }
 
+    /// The kernel takes the whole map in one write, or nothing.
     private static func write(_ ranges: [IDMapRange], to path: String) throws {
-        let text = ranges.map { "\($0.start) \($0.target) \($0.count)\n" }.joined()
-        let file = try OwnedDescriptor.open(path, O_WRONLY)
-        let bytes = Array(text.utf8)
-        // The kernel takes the whole map in one write, or nothing.
-        guard Glibc.write(file.rawValue, bytes, bytes.count) == bytes.count else { throw SystemCallError.last("write", path) }
+        try FileIO.writeExisting(path, ranges.map { "\($0.start) \($0.target) \($0.count)\n" }.joined())
     }
 }

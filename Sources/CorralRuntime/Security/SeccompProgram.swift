@@ -24,12 +24,10 @@ enum SeccompProgram {
         let path = "\(cache)/seccomp-\(String(key, radix: 16)).bpf"
         if let cached = FileIO.bytes(atPath: path), !cached.isEmpty, cached.count % 8 == 0 { return cached }
         let program = try compile(profile, denied: denied)
-        // A failed cache write only costs the next launch a compile.
-        let descriptor = open(path + ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if descriptor >= 0 {
-            let written = program.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            close(descriptor)
-            if written == program.count { rename(path + ".tmp", path) } else { unlink(path + ".tmp") }
+        do {
+            try program.withUnsafeBytes { try FileIO.writeAtomically($0, to: path) }
+        } catch {
+            // A failed cache write only costs the next launch a compile.
         }
         return program
     }
@@ -65,13 +63,14 @@ enum SeccompProgram {
             try add(filter, permissionDenied, seccomp_syscall_resolve_name("fsconfig"),
                     [scmp_arg_cmp(arg: 1, op: SCMP_CMP_EQ, datum_a: 7, datum_b: 0)], "fsconfig")
         }
-        var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else { throw SystemCallError.last("pipe") }
-        defer { close(pipeEnds[0]) }
-        let exported = seccomp_export_bpf(filter, pipeEnds[1])
-        close(pipeEnds[1])
+        // A few hundred bytes: the pipe holds them all before they are read back.
+        let exportPipe = try Pipe()
+        let exported = seccomp_export_bpf(filter, exportPipe.writing.rawValue)
+        exportPipe.writing.close()
         guard exported == 0 else { throw SystemCallError("seccomp_export_bpf", errno: -exported) }
-        guard let program = FileIO.readAll(pipeEnds[0]) else { throw SystemCallError.last("read", "the exported seccomp filter") }
+        guard let program = FileIO.readAll(exportPipe.reading.rawValue) else {
+            throw SystemCallError.last("read", "the exported seccomp filter")
+        }
         return program
     }
 

@@ -42,6 +42,21 @@ public enum FileIO {
         return true
     }
 
+    /// Opens `path` for writing (it must exist: a cgroup or /proc file) and writes `text` in one
+    /// write(2), as such files want it; throws the failing call.
+    public static func writeExisting(_ path: String, _ text: String) throws(SystemCallError) {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .last("open", path) }
+        defer { close(descriptor) }
+        var bytes = Array(text.utf8)
+        while true {
+            let count = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count == bytes.count else { throw SystemCallError("write '\(text)' to", [path], errno: count < 0 ? errno : EIO) }
+            return
+        }
+    }
+
     /// Writes what a non-blocking `descriptor` takes now and drops the rest: for a container's
     /// console, where input nobody reads must never block the monitor. False on an error.
     @discardableResult
@@ -60,10 +75,15 @@ public enum FileIO {
     /// Writes `text` to `path` through a temporary file and rename(2): readers see the old
     /// file or the new one, never a half-written one.
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        var bytes = Array(text.utf8)
+        try bytes.withUnsafeMutableBytes { try writeAtomically(UnsafeRawBufferPointer($0), to: path, mode: mode) }
+    }
+
+    public static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t = 0o644) throws {
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw SystemCallError.last("open", temporary) }
-        guard writeAll(descriptor, text) else {
+        guard writeAll(descriptor, bytes) else {
             let error = SystemCallError.last("write", temporary)
             close(descriptor)
             // The temporary file is ours; nothing else can use it.
