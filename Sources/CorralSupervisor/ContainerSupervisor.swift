@@ -155,7 +155,12 @@ public final class ContainerSupervisor {
         while true {
             let remaining = deadline - MonotonicClock.milliseconds()
             if remaining <= 0 { return true }
-            if poll(&descriptors, nfds_t(descriptors.count), Int32(clamping: remaining)) < 0 { continue }
+            if poll(&descriptors, nfds_t(descriptors.count), Int32(clamping: remaining)) < 0 {
+                // Interrupted: try again. Anything else cannot be waited out: restart now.
+                if errno == EINTR { continue }
+                log.event("waiting before the restart: \(SystemCallError.last("poll"))")
+                return true
+            }
             if descriptors[1].revents != 0 { copyConsole() }
             if descriptors[0].revents != 0 {
                 _ = stopRequests.pending()

@@ -46,12 +46,8 @@ struct Console: ParsableCommand {
             if descriptors[0].revents != 0 {
                 let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
                 guard count > 0 else { return }
-                let keys = buffer[0..<count]
-                if let escape = keys.firstIndex(of: ConsoleRelay.escape) {
-                    _ = keys[..<escape].withUnsafeBytes { Console.send($0, to: connection) }
-                    return
-                }
-                guard keys.withUnsafeBytes({ Console.send($0, to: connection) }) else { return }
+                let (keys, escaped) = ConsoleRelay.keys(buffer[0..<count])
+                guard keys.withUnsafeBytes({ Console.send($0, to: connection) }), !escaped else { return }
             }
         }
     }

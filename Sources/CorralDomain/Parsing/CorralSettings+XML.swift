@@ -31,13 +31,7 @@ extension CorralSettings {
 
     private static func parseState(_ element: SourceElement, context: inout ParseContext) -> Bool? {
         context.checkAttributes(of: element, allowed: ["state"])
-        switch context.required("state", of: element, example: "off") {
-        case "on": return true
-        case "off": return false
-        case let other?: context.report(element, "state '\(other)' is not 'on' or 'off'")
-        case nil: break
-        }
-        return nil
+        return context.required("state", of: element, example: "off").flatMap { context.onOff($0, of: element, named: "state") }
     }
 
     private static func parseStop(_ child: SourceElement, into settings: inout CorralSettings, context: inout ParseContext) {
@@ -56,12 +50,7 @@ extension CorralSettings {
 
     private static func parseSeccomp(_ element: SourceElement, context: inout ParseContext) -> SeccompSettings {
         context.checkAttributes(of: element, allowed: ["filter"])
-        var enabled = true
-        switch element.attribute("filter") {
-        case nil, "on": break
-        case "off": enabled = false
-        case let other?: context.report(element, "filter '\(other)' is not 'on' or 'off'")
-        }
+        let enabled = element.attribute("filter").map { context.onOff($0, of: element, named: "filter") ?? true } ?? true
         var lists: [String: [String]] = ["deny": [], "allow": []]
         for child in element.children {
             guard child.namespaceURI == namespaceURI, child.name == "deny" || child.name == "allow" else {

@@ -76,9 +76,9 @@ public enum DomainParser {
                     context.report(child, "'\(child.text)' is not a UUID (32 hex digits, or 8-4-4-4-12)")
                 }
             case "memory":
-                domain.memory = parseMemory(child, context: &context)
+                domain.memory = MemoryAmount.parse(child, context: &context)
             case "currentMemory":
-                domain.currentMemory = parseMemory(child, context: &context)
+                domain.currentMemory = MemoryAmount.parse(child, context: &context)
             case "vcpu":
                 domain.vcpu = parseVCPU(child, context: &context)
             case "memtune":
@@ -135,19 +135,6 @@ public enum DomainParser {
             return nil
         }
         return name
-    }
-
-    private static func parseMemory(_ element: SourceElement, context: inout ParseContext) -> MemoryAmount? {
-        context.checkAttributes(of: element, allowed: ["unit"])
-        guard let value = context.unsigned(element.text, of: element, named: "value", as: UInt64.self, minimum: 1) else {
-            return nil
-        }
-        let unit = element.attribute("unit")
-        guard let amount = MemoryAmount(value: value, unit: unit) else {
-            context.report(element, MemoryAmount.problem(value: String(value), unit: unit ?? "KiB", attribute: "unit"))
-            return nil
-        }
-        return amount
     }
 
     private static func parseVCPU(_ element: SourceElement, context: inout ParseContext) -> VirtualCPUs? {

@@ -51,12 +51,9 @@ extension CapabilityPolicy {
                 context.reportDuplicate(child, in: element)
                 continue
             }
-            guard let state = context.required("state", of: child, example: "on|off") else { continue }
-            switch state {
-            case "on": overrides.append(CapabilityOverride(capability: capability, enabled: true))
-            case "off": overrides.append(CapabilityOverride(capability: capability, enabled: false))
-            default: context.report(child, "state '\(state)' is not 'on' or 'off'")
-            }
+            guard let state = context.required("state", of: child, example: "on|off"),
+                  let enabled = context.onOff(state, of: child, named: "state") else { continue }
+            overrides.append(CapabilityOverride(capability: capability, enabled: enabled))
         }
         guard let base else { return nil }
         return CapabilityPolicy(base: base, overrides: overrides)

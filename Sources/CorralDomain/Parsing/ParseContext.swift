@@ -56,6 +56,17 @@ struct ParseContext {
         report(child, "duplicate element in \(parent.label); it may appear only once")
     }
 
+    /// `on` or `off` as a Bool; anything else is an error naming the attribute.
+    mutating func onOff(_ text: String, of element: SourceElement, named attribute: String) -> Bool? {
+        switch text {
+        case "on": return true
+        case "off": return false
+        default:
+            report(element, "\(attribute) '\(text)' is not 'on' or 'off'")
+            return nil
+        }
+    }
+
     /// The attribute's value, or an error naming it when it is missing or empty.
     mutating func required(_ attribute: String, of element: SourceElement, example: String = "…") -> String? {
         guard let value = element.attribute(attribute), !value.isEmpty else {

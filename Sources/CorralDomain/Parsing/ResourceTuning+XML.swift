@@ -10,9 +10,9 @@ extension MemoryTune {
                 continue
             }
             switch child.name {
-            case "hard_limit": tune.hardLimit = parseAmount(child, context: &context)
-            case "soft_limit": tune.softLimit = parseAmount(child, context: &context)
-            case "swap_hard_limit": tune.swapHardLimit = parseAmount(child, context: &context)
+            case "hard_limit": tune.hardLimit = MemoryAmount.parse(child, context: &context)
+            case "soft_limit": tune.softLimit = MemoryAmount.parse(child, context: &context)
+            case "swap_hard_limit": tune.swapHardLimit = MemoryAmount.parse(child, context: &context)
             case "min_guarantee": tune.preserved.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
             default: context.reportUnexpectedChild(child, in: element, allowed: ["hard_limit", "soft_limit", "swap_hard_limit", "min_guarantee"])
             }
@@ -21,17 +21,6 @@ extension MemoryTune {
     }
 
     /// `<hard_limit unit='KiB'>N</hard_limit>`; libvirt's "unlimited" value is refused by name.
-    static func parseAmount(_ element: SourceElement, context: inout ParseContext) -> MemoryAmount? {
-        context.checkAttributes(of: element, allowed: ["unit"])
-        guard let value = context.unsigned(element.text, of: element, named: "value", as: UInt64.self, minimum: 1) else { return nil }
-        let unit = element.attribute("unit")
-        guard let amount = MemoryAmount(value: value, unit: unit) else {
-            context.report(element, MemoryAmount.problem(value: String(value), unit: unit ?? "KiB", attribute: "unit"))
-            return nil
-        }
-        return amount
-    }
-
     func format(into writer: inout XMLWriter) {
         writer.open("memtune")
         for (name, amount) in [("hard_limit", hardLimit), ("soft_limit", softLimit)] {
@@ -111,5 +100,20 @@ extension BlkioTune {
         if let weight { writer.textElement("weight", text: String(weight)) }
         for element in preserved { element.format(into: &writer) }
         writer.close("blkiotune")
+    }
+}
+
+extension MemoryAmount {
+    /// A memory element's number and `unit` (libvirt's units, KiB by default): `<memory>`,
+    /// `<currentMemory>`, and the limits of `<memtune>`.
+    static func parse(_ element: SourceElement, context: inout ParseContext) -> MemoryAmount? {
+        context.checkAttributes(of: element, allowed: ["unit"])
+        guard let value = context.unsigned(element.text, of: element, named: "value", as: UInt64.self, minimum: 1) else { return nil }
+        let unit = element.attribute("unit")
+        guard let amount = MemoryAmount(value: value, unit: unit) else {
+            context.report(element, MemoryAmount.problem(value: String(value), unit: unit ?? "KiB", attribute: "unit"))
+            return nil
+        }
+        return amount
     }
 }

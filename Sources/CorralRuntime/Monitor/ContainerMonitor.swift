@@ -72,14 +72,20 @@ public enum ConsoleRelay {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
         guard count > 0 else { return false }
-        let bytes = buffer[0..<count]
-        if let escape = bytes.firstIndex(of: ConsoleRelay.escape) {
-            bytes[..<escape].withUnsafeBytes { _ = FileIO.writeWithoutBlocking(console, $0) }
+        let (keys, escaped) = ConsoleRelay.keys(buffer[0..<count])
+        keys.withUnsafeBytes { _ = FileIO.writeWithoutBlocking(console, $0) }
+        if escaped {
+            // The stop request, as SIGTERM would make it: the poll loop reads it next.
             kill(getpid(), SIGTERM)
             return false
         }
-        bytes.withUnsafeBytes { _ = FileIO.writeWithoutBlocking(console, $0) }
         return true
+    }
+
+    /// The keys typed before Ctrl-], and whether Ctrl-] was among them.
+    public static func keys(_ typed: ArraySlice<UInt8>) -> (keys: ArraySlice<UInt8>, escaped: Bool) {
+        guard let escape = typed.firstIndex(of: ConsoleRelay.escape) else { return (typed, false) }
+        return (typed[..<escape], true)
     }
 }
 
