@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "corrald",
             dependencies: [
-                "CorralDomain", "CorralRuntime", "CorralSupervisor", "CCorralSys",
+                "CorralDomain", "CorralRuntime", "CorralSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -30,13 +30,13 @@ final class ConsoleServer {
     }
 
     /// What the poll loop watches: the listener, and the client when one is attached.
-    func sources(console: ConsolePTY) -> [InitWatch.Source] {
-        var sources = [InitWatch.Source(descriptor: listener.rawValue) { [self] in
+    func sources(console: ConsolePTY) -> [InitPollLoop.Source] {
+        var sources = [InitPollLoop.Source(descriptor: listener.rawValue) { [self] in
             accept()
             return true
         }]
         if let client {
-            sources.append(InitWatch.Source(descriptor: client.rawValue) { [self] in
+            sources.append(InitPollLoop.Source(descriptor: client.rawValue) { [self] in
                 if !ConsoleRelay.copyAvailable(from: client.rawValue, to: console.master.rawValue) { detach() }
                 return true
             })

@@ -128,7 +128,7 @@ public final class ContainerSupervisor {
     /// Copies the console to the log and handles stop requests until init is gone.
     private func supervise(_ container: LaunchedContainer) throws -> ContainerExit {
         defer { container.cleanUp() }
-        let watch = InitWatch(domain: domain, paths: paths)
+        let watch = InitPollLoop(domain: domain, paths: paths)
         return try watch.wait(for: container, stopRequests: stopRequests, console: console,
                               consoleOutput: { log.append($0); consoleServer.send($0) },
                               sources: { consoleServer.sources(console: console) }, onStop: { event in

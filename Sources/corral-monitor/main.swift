@@ -25,6 +25,12 @@ if arguments.contains("--help") || arguments.contains("-h") {
         on_poweroff / on_reboot / on_crash policy with back-off, copies its console pty to
         LOG_DIR/NAME.log, records every transition in STATE_DIR/NAME.state, and exits 0 once the
         container stays down; SIGTERM stops the container and the monitor.
+
+        OPTIONS:
+        \(MonitorCommandLine.optionsHelp)
+          --supervise            corrald's mode (above)
+          --log-dir DIR          with --supervise: where NAME.log goes (/var/log/corral)
+          --source FILE          with --supervise: the user's file, which messages name
         """)
     exit(0)
 }

@@ -1,4 +1,5 @@
 import CorralRuntime
+import CorralSupervisor
 import Glibc
 
 // `corralctl run` starts a container, and start latency is a product goal: it skips the

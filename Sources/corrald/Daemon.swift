@@ -2,7 +2,6 @@ import CorralDomain
 import CorralRuntime
 import CorralSupervisor
 import Logging
-import CCorralSys
 import Glibc
 
 /// corrald's event loop: one poll over the signalfd, the inotify descriptor and every
@@ -63,7 +62,7 @@ final class Daemon {
     func run() -> Int32 {
         // Whatever our parent left open (a supervisor's pipe, a test harness's socket) must not
         // reach the monitors, which outlive us and would keep it open.
-        _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)
+        ProcessControl.closeInheritedDescriptorsOnExec()
         do {
             try useDelegatedCgroup()
             try FileIO.writeAtomically("\(getpid())\n", to: state.daemonPIDFile)
@@ -273,7 +272,7 @@ final class Daemon {
     private func stop(_ container: Container) {
         guard let monitor = container.monitor else { return }
         monitor.stop()
-        let timeout = Int64(container.domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds)
+        let timeout = Int64(container.domain.corral.stopTimeoutSeconds ?? ForegroundContainer.defaultStopTimeoutSeconds)
         container.killAt = MonotonicClock.milliseconds() + (timeout + Daemon.stopGraceSeconds) * 1000
     }
 

@@ -1,6 +1,5 @@
 import CorralRuntime
 import CorralSupervisor
-import CCorralSys
 import Glibc
 
 /// One container's corral-monitor as corrald sees it: its pid and a pidfd that becomes
@@ -44,41 +43,38 @@ final class MonitorProcess {
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | CORRAL_POSIX_SPAWN_SETSID)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | ProcessControl.spawnNewSession)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, monitor, &actions, &attributes, &argv, environ)
         guard result == 0 else { throw SystemCallError("posix_spawn", [monitor], errno: result) }
-        let pidDescriptor = corral_pidfd_open(pid, 0)
-        guard pidDescriptor >= 0 else { throw SystemCallError.last("pidfd_open", "monitor pid \(pid)") }
-        return MonitorProcess(pid: pid, pidDescriptor: OwnedDescriptor(pidDescriptor), isChild: true)
+        guard let pidDescriptor = ProcessControl.pidDescriptor(of: pid) else {
+            throw SystemCallError.last("pidfd_open", "monitor pid \(pid)")
+        }
+        return MonitorProcess(pid: pid, pidDescriptor: pidDescriptor, isChild: true)
     }
 
     /// The monitor a record names, if that very process still runs (same pid and start time).
     static func adopt(_ record: ContainerRecord) -> MonitorProcess? {
-        guard record.monitorPID > 0, ProcessIdentity.startTime(of: record.monitorPID) == record.monitorStartTime else { return nil }
-        let pidDescriptor = corral_pidfd_open(record.monitorPID, 0)
-        guard pidDescriptor >= 0 else { return nil }
+        guard ProcessIdentity.isAlive(record.monitorPID, startTime: record.monitorStartTime),
+              let pidDescriptor = ProcessControl.pidDescriptor(of: record.monitorPID) else { return nil }
         // The pidfd now pins the process: check again that it is still the same one.
-        guard ProcessIdentity.startTime(of: record.monitorPID) == record.monitorStartTime else {
-            close(pidDescriptor)
-            return nil
-        }
-        return MonitorProcess(pid: record.monitorPID, pidDescriptor: OwnedDescriptor(pidDescriptor), isChild: false)
+        guard ProcessIdentity.isAlive(record.monitorPID, startTime: record.monitorStartTime) else { return nil }
+        return MonitorProcess(pid: record.monitorPID, pidDescriptor: pidDescriptor, isChild: false)
     }
 
     /// Asks the monitor to stop its container gracefully (it then exits).
     func stop() {
-        // ESRCH: it has exited already, which its pidfd reports next.
-        _ = corral_pidfd_send_signal(pidDescriptor.rawValue, SIGTERM)
+        // False: it has exited already, which its pidfd reports next.
+        ProcessControl.send(SIGTERM, to: pidDescriptor)
     }
 
     /// Ends a monitor that did not stop: its container dies with it (parent-death signal), and
     /// the next start of the container reclaims what is left of its cgroup.
     func kill() {
-        // ESRCH: it has exited already, which its pidfd reports next.
-        _ = corral_pidfd_send_signal(pidDescriptor.rawValue, SIGKILL)
+        // False: it has exited already, which its pidfd reports next.
+        ProcessControl.send(SIGKILL, to: pidDescriptor)
     }
 
     /// After the pidfd reported the exit: collects a child's status so it is no zombie.

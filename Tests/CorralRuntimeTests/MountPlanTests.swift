@@ -164,27 +164,3 @@ import Testing
                                 "container_uuid=8369f1ac-7e46-e869-4ca5-759d51478066", "B=2", "A=1"])
     }
 }
-
-@Suite struct ContainerExitTests {
-    @Test(arguments: [(ContainerExit.Status.exited(0), ContainerExit.Reason.poweredOff, Int32(0)),
-                      (.exited(3), .crashed, 3), (.killed(signal: 1), .rebooted, 129),
-                      (.killed(signal: 2), .poweredOff, 130), (.killed(signal: 9), .crashed, 137)])
-    func mapsStatusToReasonAndExitCode(status: ContainerExit.Status, reason: ContainerExit.Reason, code: Int32) {
-        let exit = ContainerExit(status: status)
-        #expect(exit.reason == reason)
-        #expect(exit.exitCode == code)
-    }
-}
-
-@Suite struct MonitorCommandLineTests {
-    @Test func parsesFileAndDirectories() throws {
-        let line = try #require(MonitorCommandLine(["--template-dir", "/t", "web.xml", "--state-dir", "/s"]))
-        #expect(line.definition == "web.xml")
-        #expect(line.paths == RuntimePaths(templateDirectory: "/t", stateDirectory: "/s"))
-    }
-
-    @Test(arguments: [[], ["a.xml", "b.xml"], ["--template-dir"], ["--bogus", "a.xml"]])
-    func refusesWhatDoesNotFit(arguments: [String]) {
-        #expect(MonitorCommandLine(arguments) == nil)
-    }
-}

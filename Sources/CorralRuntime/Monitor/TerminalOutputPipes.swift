@@ -34,9 +34,9 @@ final class TerminalOutputPipes {
     }
 
     /// The reading ends, for the monitor's poll loop.
-    func sources() -> [InitWatch.Source] {
+    func sources() -> [InitPollLoop.Source] {
         pipes.filter { $0.pipe.reading.rawValue >= 0 }.map { target, pipe in
-            InitWatch.Source(descriptor: pipe.reading.rawValue) { TerminalOutputPipes.copy(pipe, to: target) }
+            InitPollLoop.Source(descriptor: pipe.reading.rawValue) { TerminalOutputPipes.copy(pipe, to: target) }
         }
     }
 

@@ -4,7 +4,7 @@ import Glibc
 /// Waits for a container's init while handling stop requests: the first request sends the
 /// stop signal, a second one — or the stop timeout — SIGKILL. Optionally copies a console to
 /// a sink as it goes. One poll loop, shared by the foreground monitor and corrald's monitors.
-public struct InitWatch {
+public struct InitPollLoop {
     public let stopSignal: Int32
     public let stopTimeoutMilliseconds: Int64
 
@@ -16,7 +16,7 @@ public struct InitWatch {
 
     public init(domain: Domain, paths: RuntimePaths) {
         stopSignal = StopSignal.resolve(domain, paths: paths)
-        stopTimeoutMilliseconds = Int64(domain.corral.stopTimeoutSeconds ?? ContainerMonitor.defaultStopTimeoutSeconds) * 1000
+        stopTimeoutMilliseconds = Int64(domain.corral.stopTimeoutSeconds ?? ForegroundContainer.defaultStopTimeoutSeconds) * 1000
     }
 
     /// Another descriptor the loop watches beside init and the stop signals: a terminal's input,

@@ -1,8 +1,9 @@
 import CorralDomain
+import CorralRuntime
 
 /// The arguments `corral-monitor` and `corralctl run` share, read by hand: the start path
-/// must not pay for a general argument parser (DESIGN.md §2: 0.8 ms, more than a container
-/// setup costs).
+/// must not pay for a general argument parser (0.8 ms measured, more than a container setup
+/// costs; docs/ARCHITECTURE.md).
 public struct MonitorCommandLine: Sendable, Equatable {
     public var definition: String
     public var paths: RuntimePaths
@@ -14,6 +15,15 @@ public struct MonitorCommandLine: Sendable, Equatable {
     public var source: String?
 
     public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR] [--cgroup-parent PATH | --no-cgroup]"
+
+    /// The options, one per line, for `--help` of `corralctl run` and `corral-monitor`.
+    public static let optionsHelp = """
+          --template-dir DIR     where type='template' filesystems find their templates (/var/lib/corral/templates)
+          --overlay-dir DIR      templates' per-container upper layers (/var/lib/corral/overlays)
+          --state-dir DIR        runtime state: staging roots, records, sockets (/run/corral)
+          --cgroup-parent PATH   the container's cgroup is PATH/NAME in every hierarchy (corral)
+          --no-cgroup            no cgroup (as crun's disabled cgroup manager): no limits, no device list
+        """
     public static let superviseUsage = "--supervise [--log-dir DIR] [--source FILE] " + usage
 
     /// Parses `arguments` (without the program and subcommand names); nil when they do not fit.
@@ -73,7 +83,7 @@ public enum ForegroundRun {
         for warning in PendingFeatures.warnings(for: domain) { log("\(domain.name): warning: \(warning)") }
         for warning in domain.warnings(file: commandLine.definition) { log(warning) }
         do {
-            let exit = try ContainerMonitor(domain: domain, file: commandLine.definition, paths: commandLine.paths).run()
+            let exit = try ForegroundContainer(domain: domain, file: commandLine.definition, paths: commandLine.paths).run()
             if report { log("\(domain.name): \(exit)") }
             return exit.exitCode
         } catch {

@@ -1,19 +1,20 @@
+import CorralRuntime
 import Glibc
 
 /// corrald under systemd with `Delegate=yes` on cgroup2: the unit's cgroup is corrald's to
 /// manage. corrald moves itself (and so the monitors it starts) into a leaf, `…/daemon`, so the
 /// unit's cgroup holds no process and may enable controllers for its children (cgroup2's
 /// no-internal-process rule), and places containers in `…/containers/NAME`.
-public struct DelegatedCgroup: Sendable, Equatable {
+struct DelegatedCgroup: Sendable, Equatable {
     /// Where corrald and its monitors live, relative to the hierarchy root.
-    public let daemonLeaf: String
+    let daemonLeaf: String
     /// The parent of the containers' cgroups, relative to the hierarchy root.
-    public let containerParent: String
+    let containerParent: String
 
     /// The layout of a delegated subtree rooted at `own` (corrald's cgroup, from
     /// /proc/self/cgroup's `0::` line), or nil when there is nothing to delegate: not cgroup2,
     /// not under systemd, or already at the root.
-    public init?(own: String, layout: CgroupLayout, underSystemd: Bool) {
+    init?(own: String, layout: CgroupLayout, underSystemd: Bool) {
         guard underSystemd, case .unified = layout else { return nil }
         let trimmed = own.split(separator: "/").joined(separator: "/")
         guard !trimmed.isEmpty else { return nil }
@@ -22,17 +23,15 @@ public struct DelegatedCgroup: Sendable, Equatable {
     }
 
     /// corrald's own cgroup2 path, from /proc/self/cgroup.
-    public static func ownCgroup() -> String? {
+    static func ownCgroup() -> String? {
         FileIO.text("/proc/self/cgroup")?.split(separator: "\n")
             .first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
     }
 
     /// Moves this process into the leaf.
-    public func enter(root: String) throws {
+    func enter(root: String) throws {
         let leaf = "\(root)/\(daemonLeaf)"
         try HostDirectory.create(leaf, detail: "cgroup")
-        guard ContainerCgroup.set("\(leaf)/cgroup.procs", String(getpid())) else {
-            throw SystemCallError.last("write", "\(leaf)/cgroup.procs", detail: "cgroup")
-        }
+        try FileIO.writeExisting("\(leaf)/cgroup.procs", String(getpid()))
     }
 }

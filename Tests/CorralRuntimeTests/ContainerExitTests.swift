@@ -1,0 +1,14 @@
+@testable import CorralRuntime
+import Glibc
+import Testing
+
+@Suite struct ContainerExitTests {
+    @Test(arguments: [(ContainerExit.Status.exited(0), ContainerExit.Reason.poweredOff, Int32(0)),
+                      (.exited(3), .crashed, 3), (.killed(signal: 1), .rebooted, 129),
+                      (.killed(signal: 2), .poweredOff, 130), (.killed(signal: 9), .crashed, 137)])
+    func mapsStatusToReasonAndExitCode(status: ContainerExit.Status, reason: ContainerExit.Reason, code: Int32) {
+        let exit = ContainerExit(status: status)
+        #expect(exit.reason == reason)
+        #expect(exit.exitCode == code)
+    }
+}
