@@ -38,8 +38,7 @@ public final class ContainerSupervisor {
 
     /// Supervises until the container stays down; returns the monitor's exit code.
     public func run() -> Int32 {
-        for warning in PendingFeatures.warnings(for: domain) { log.event("warning: \(warning)") }
-        for warning in domain.warnings(file: definition) { log.event(warning) }
+        for warning in domain.warnings(file: definition, atStart: true) { log.event(warning) }
         while true {
             // A start that fails has no uptime: an earlier run's must not reset the back-off.
             record.startedAt = nil

@@ -80,8 +80,7 @@ public enum ForegroundRun {
             log(error.description)
             return setupFailed
         }
-        for warning in PendingFeatures.warnings(for: domain) { log("\(domain.name): warning: \(warning)") }
-        for warning in domain.warnings(file: commandLine.definition) { log(warning) }
+        for warning in domain.warnings(file: commandLine.definition, atStart: true) { log(warning) }
         do {
             let exit = try ForegroundContainer(domain: domain, file: commandLine.definition, paths: commandLine.paths).run()
             if report { log("\(domain.name): \(exit)") }

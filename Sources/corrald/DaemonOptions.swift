@@ -36,8 +36,8 @@ struct DaemonOptions {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             guard !line.allSatisfy(\.isWhitespace) else { continue }
             let parts = line.split(separator: "=", maxSplits: 1)
-            let key = parts.first.map { String($0).trimmingXMLWhitespace } ?? ""
-            let value = parts.count == 2 ? String(parts[1]).trimmingXMLWhitespace : ""
+            let key = parts.first.map { String($0).trimmingASCIIWhitespace } ?? ""
+            let value = parts.count == 2 ? String(parts[1]).trimmingASCIIWhitespace : ""
             guard parts.count == 2, !value.isEmpty else {
                 throw ValidationError("\(path):\(index + 1): error: expected 'key = value'")
             }

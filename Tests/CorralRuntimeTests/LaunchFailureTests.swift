@@ -21,7 +21,7 @@ struct LaunchFailureTests {
 
     @Test func missingSourceDirectory() throws {
         try expectFailure("<filesystem type='mount'><source dir='/nonexistent/corral/a'/><target dir='/mnt/a'/></filesystem>") { _ in
-            "mount '/nonexistent/corral/a' on '/mnt/a' (bind): No such file or directory"
+            "stat '/nonexistent/corral/a' (bind source of '/mnt/a'): No such file or directory"
         }
     }
 

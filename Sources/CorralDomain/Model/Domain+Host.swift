@@ -19,11 +19,21 @@ extension Domain {
     /// namespaces only: it cannot mount a disk, make a device node or lift a lock on a mount.
     public var userNamespaceMap: IDMap { idmap ?? .identity }
 
-    /// What is valid but likely a mistake, as `FILE:LINE: warning: <element>: message` lines.
-    public func warnings(file: String) -> [String] {
-        guard let idmap else { return [] }
-        let place = idmap.line.map { "\(file):\($0)" } ?? file
-        return idmap.hostRootWarnings.map { "\(place): warning: \($0)" }
+    /// What is valid but likely a mistake, as `FILE[:LINE]: warning: <element>: message` lines:
+    /// an `<idmap>` onto the host's root; and, `atStart`, a `<vcpu>` count alone, which limits
+    /// nothing (as under libvirt-lxc, whose files often carry one: not worth a warning from
+    /// `validate`).
+    public func warnings(file: String, atStart: Bool = false) -> [String] {
+        var warnings: [String] = []
+        if let idmap {
+            let place = idmap.line.map { "\(file):\($0)" } ?? file
+            warnings += idmap.hostRootWarnings.map { "\(place): warning: \($0)" }
+        }
+        if atStart, let vcpu, vcpu.cpuset == nil {
+            warnings.append("\(file): warning: <vcpu> \(vcpu.count) limits nothing by itself (as with libvirt-lxc); "
+                + "use <cputune><quota> or <vcpu cpuset>")
+        }
+        return warnings
     }
 
     /// Preserved elements a container depends on but Corral cannot provide yet. The runtime

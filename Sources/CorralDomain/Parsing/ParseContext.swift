@@ -110,15 +110,3 @@ struct ParseContext {
         allowed.isEmpty ? "; it takes none" : " (expected \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", ")))"
     }
 }
-
-extension String {
-    /// The string without XML whitespace (space, tab, CR, LF) at either end.
-    public var trimmingXMLWhitespace: String {
-        let utf8 = self.utf8
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
-        guard let first = utf8.firstIndex(where: { !isSpace($0) }),
-              let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
-        if first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) { return self }
-        return String(self[first...last])
-    }
-}

@@ -12,7 +12,7 @@ public struct CgroupStatistics: Sendable, Equatable {
     /// Reads the statistics of the cgroup `relativePath` (`corral/web`) on `layout`.
     public init(layout: CgroupLayout, relativePath: String) {
         func number(_ path: String) -> UInt64? {
-            FileIO.text(path).flatMap { UInt64($0.trimmingXMLWhitespace) }
+            FileIO.text(path).flatMap { UInt64($0.trimmingASCIIWhitespace) }
         }
         func field(_ path: String, _ key: String) -> UInt64? {
             FileIO.text(path)?.split(separator: "\n")

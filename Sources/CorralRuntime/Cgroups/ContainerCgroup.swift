@@ -57,7 +57,7 @@ public final class ContainerCgroup {
                 let directory = String(write.path[..<(write.path.lastIndex(of: "/") ?? write.path.endIndex)])
                 let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])
                 let file = String(write.path[write.path.index(after: write.path.lastIndex(of: "/") ?? write.path.startIndex)...])
-                let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingXMLWhitespace
+                let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingASCIIWhitespace
                 try self.write(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
             case .write(let write):
                 try self.write(write)

@@ -44,9 +44,10 @@ struct ChildContext {
     /// Scratch space for reading /etc/passwd and /etc/group inside the container.
     var lookupBuffer: UnsafeMutablePointer<UInt8>
     var lookupBufferSize: Int
-    /// Capabilities to drop from the bounding set, and the two 32-bit words of what init keeps.
+    /// Capabilities to drop from the bounding set, and the two 32-bit words of what init keeps
+    /// (set by the preparation from the capability plan).
     var droppedCapabilities: UnsafeBufferPointer<Int32>
-    var keptCapabilities: UnsafePointer<UInt32>
+    var keptCapabilities: UnsafePointer<UInt32>?
     /// Two zero words: the empty capability set.
     var noCapabilities: UnsafePointer<UInt32>
     var noNewPrivileges: Bool

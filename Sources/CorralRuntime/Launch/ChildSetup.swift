@@ -109,7 +109,8 @@ struct ChildSetup {
     /// A root init keeps the plan's capabilities, effective and permitted; a non-root one keeps
     /// none (setresuid already cleared them). No inheritable or ambient capabilities either way.
     private func restrictCapabilities() {
-        let kept = context.keptCapabilities, none = context.noCapabilities
+        // Always set by the preparation; were it not, init would keep nothing (the safe side).
+        let none = context.noCapabilities, kept = context.keptCapabilities ?? none
         let result = getuid() == 0 ? corral_capset(kept, kept, none) : corral_capset(none, none, none)
         guard result == 0 else { fail(.capset) }
         guard corral_clear_ambient_capabilities() == 0 || errno == EINVAL else { fail(.clearAmbientCapabilities) }

@@ -58,7 +58,7 @@ final class LaunchPreparation {
             lookupBuffer: arena.allocate(UInt8.self, count: LaunchPreparation.lookupBufferSize),
             lookupBufferSize: LaunchPreparation.lookupBufferSize,
             droppedCapabilities: UnsafeBufferPointer(start: nil, count: 0),
-            keptCapabilities: UnsafePointer(arena.allocate(UInt32.self, count: 2)),
+            keptCapabilities: nil,
             noCapabilities: UnsafePointer(arena.allocate(UInt32.self, count: 2)),
             noNewPrivileges: domain.corral.noNewPrivileges ?? true, seccompProgram: nil,
             signalsToReset: UnsafeBufferPointer(start: nil, count: 0),

@@ -50,9 +50,9 @@ final class LoopDevice {
             if ioctl(device.rawValue, UInt(LOOP_CONFIGURE), &configuration) == 0 {
                 return try LoopDevice(path: path, device: device)
             }
-            guard errno == EBUSY else { throw SystemCallError.last("ioctl LOOP_CONFIGURE", path, image) }
+            guard errno == EBUSY else { throw SystemCallError.last("ioctl LOOP_CONFIGURE", path, image, relation: "with") }
         }
-        throw SystemCallError("ioctl LOOP_CONFIGURE", ["/dev/loop*", image], errno: EBUSY)
+        throw SystemCallError("ioctl LOOP_CONFIGURE", ["/dev/loop*", image], relation: "with", errno: EBUSY)
     }
 
     /// A write lock for a writable image, a read lock for a read-only one (F_OFD_SETLK).
@@ -75,7 +75,7 @@ final class LoopDevice {
         defer { free(resolved) }
         let target = String(cString: resolved)
         return FileIO.entries(of: "/sys/block").filter { $0.name.hasPrefix("loop") }.compactMap { entry in
-            guard FileIO.text("/sys/block/\(entry.name)/loop/backing_file")?.trimmingXMLWhitespace == target else { return nil }
+            guard FileIO.text("/sys/block/\(entry.name)/loop/backing_file")?.trimmingASCIIWhitespace == target else { return nil }
             let path = "/dev/\(entry.name)"
             // Only for the message: a device that cannot be asked is named without its container.
             let device = OwnedDescriptor(open(path, O_RDONLY | O_CLOEXEC))

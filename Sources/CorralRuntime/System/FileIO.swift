@@ -91,7 +91,7 @@ public enum FileIO {
             throw error
         }
         close(descriptor)
-        guard rename(temporary, path) == 0 else { throw SystemCallError.last("rename", temporary, path) }
+        guard rename(temporary, path) == 0 else { throw SystemCallError.last("rename", temporary, path, relation: "to") }
     }
 
     @discardableResult

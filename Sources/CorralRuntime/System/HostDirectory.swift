@@ -17,10 +17,11 @@ public enum HostDirectory {
         if let problem = directoryProblem(path) { throw SystemCallError("stat", [path], detail: what, errno: problem) }
     }
 
-    /// Fails, as the mount would, unless the bind source `path` is a directory.
+    /// Fails unless the bind source `path` is a directory, naming the call that failed (stat)
+    /// and what the path is for.
     static func requireDirectory(_ path: String, mountedOn target: ContainerPath) throws {
         if let problem = directoryProblem(path) {
-            throw SystemCallError("mount", [path, target.description], detail: "bind", errno: problem)
+            throw SystemCallError("stat", [path], detail: "bind source of '\(target)'", errno: problem)
         }
     }
 

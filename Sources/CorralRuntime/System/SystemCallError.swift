@@ -11,17 +11,21 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
     /// A qualifier such as the filesystem type: `(bind)`, `(tmpfs)`.
     public let detail: String?
     public let errno: Int32
+    /// How the first two paths relate, as the call uses them: `on` for a mount's source and
+    /// target, `to` for a rename, `with` for a loop device and its backing file.
+    public let relation: String
 
-    public init(_ call: String, _ paths: [String] = [], detail: String? = nil, errno: Int32) {
+    public init(_ call: String, _ paths: [String] = [], relation: String = "on", detail: String? = nil, errno: Int32) {
         self.call = call
         self.paths = paths
+        self.relation = relation
         self.detail = detail
         self.errno = errno
     }
 
     /// The error for the errno the last call left.
-    public static func last(_ call: String, _ paths: String..., detail: String? = nil) -> SystemCallError {
-        SystemCallError(call, paths, detail: detail, errno: Glibc.errno)
+    public static func last(_ call: String, _ paths: String..., relation: String = "on", detail: String? = nil) -> SystemCallError {
+        SystemCallError(call, paths, relation: relation, detail: detail, errno: Glibc.errno)
     }
 
     public var description: String {
@@ -30,7 +34,7 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
         case 0: break
         case 1: text += " '\(paths[0])'"
         default:
-            text += " '\(paths[0])' on '\(paths[1])'"
+            text += " '\(paths[0])' \(relation) '\(paths[1])'"
             for extra in paths.dropFirst(2) { text += " '\(extra)'" }
         }
         if let detail { text += " (\(detail))" }

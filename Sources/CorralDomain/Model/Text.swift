@@ -1,0 +1,15 @@
+extension String {
+    /// The string without ASCII whitespace (space, tab, CR, LF) at either end — XML's
+    /// whitespace too; for files of the system (cgroup, sysfs, /proc) and of configuration.
+    public var trimmingASCIIWhitespace: String {
+        let utf8 = self.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }),
+              let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        if first == utf8.startIndex && last == utf8.index(before: utf8.endIndex) { return self }
+        return String(self[first...last])
+    }
+
+    /// The string without XML whitespace at either end (the same four characters).
+    var trimmingXMLWhitespace: String { trimmingASCIIWhitespace }
+}
