@@ -45,7 +45,8 @@ public final class ContainerCgroup {
                 // Cgroups are host-wide: a populated one is another container of the same name;
                 // an empty one is what a killed launcher left, with a stale device list.
                 if !CgroupTree.pids(directory).isEmpty {
-                    throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host")
+                    throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host",
+                                       code: .busy)
                 }
                 _ = CgroupTree.remove(directory)
                 try HostDirectory.create(directory, detail: "cgroup")
@@ -81,7 +82,8 @@ public final class ContainerCgroup {
             try FileIO.writeExisting(write.path, write.value)
         } catch let error where error.call == "open" && error.errno == ENOENT {
             let file = write.path.split(separator: "/").last.map(String.init) ?? write.path
-            throw RuntimeError("\(write.element): this host's \(layout.name) has no \(file); Corral cannot honour it here")
+            throw RuntimeError("\(write.element): this host's \(layout.name) has no \(file); Corral cannot honour it here",
+                               code: .unsupported)
         } catch let error where error.call != "open" && toleratingBusy {
             return
         } catch {

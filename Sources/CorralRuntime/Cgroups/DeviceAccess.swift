@@ -15,7 +15,9 @@ enum DeviceAccess {
             var log = [CChar](repeating: 0, count: 1 << 16)
             if load(instructions, log: &log) < 0 {
                 let lines = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: "\n")
-                if let reason = lines.last { throw RuntimeError("\(error); the verifier says: \(reason)") }
+                if let reason = lines.last {
+                    throw RuntimeError("the verifier refused the device program: \(reason)", code: .internalError, cause: error)
+                }
             }
             throw error
         }

@@ -24,7 +24,7 @@ struct BlockDeviceClaim {
         guard fcntl(descriptor.rawValue, 37 /* F_OFD_SETLK, GNU-only */, &lock) == 0 else {
             guard errno == EAGAIN || errno == EACCES else { throw SystemCallError.last("fcntl F_OFD_SETLK", device) }
             throw RuntimeError("block device '\(device)' is in use by another container"
-                + (readOnly ? " read-write" : "") + "; a writable device has one user at a time")
+                + (readOnly ? " read-write" : "") + "; a writable device has one user at a time", code: .busy)
         }
     }
 }

@@ -165,7 +165,8 @@ public enum ContainerLauncher {
             try release(pipes.go.writing, last: true)
             try waitForSetup(pipes.errors.reading, stopRequests: stopRequests)
             if let failure = try readFailure(pipes.errors.reading) {
-                throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, options: preparation.stepOptions, launch: preparation.description))
+                throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, options: preparation.stepOptions,
+                                                      launch: preparation.description), code: .setupFailed)
             }
             spawner.map { _ = reap($0) }
         } catch {
@@ -182,7 +183,7 @@ public enum ContainerLauncher {
             do {
                 _ = try container.reap()
             } catch let reapError {
-                throw RuntimeError("\(error) (and the failed child could not be reaped: \(reapError))")
+                throw RuntimeError("\(error) (and the failed child could not be reaped: \(reapError))", code: .internalError)
             }
             throw error
         }
@@ -245,7 +246,7 @@ public enum ContainerLauncher {
             if domain.memory != nil || domain.memoryTune != nil || domain.cpuTune != nil || domain.blkioTune != nil
                 || domain.corral.pidsLimit != nil {
                 let why = paths.usesCgroups ? "this host has no cgroups mounted" : "cgroups are off (--no-cgroup)"
-                throw RuntimeError("<memory>/<memtune>/<cputune>/<blkiotune>/<corral:pids>: \(why); Corral cannot honour them")
+                throw RuntimeError("<memory>/<memtune>/<cputune>/<blkiotune>/<corral:pids>: \(why); Corral cannot honour them", code: .unsupported)
             }
             return nil
         }
@@ -261,7 +262,7 @@ public enum ContainerLauncher {
         let unsupported = domain.unsupportedElements
         guard !unsupported.isEmpty else { return }
         let lines = unsupported.map { "\(file):\($0.line): error: <\($0.name)>: not supported by Corral; remove it to start this container" }
-        throw RuntimeError(lines.joined(separator: "\n"))
+        throw RuntimeError(lines.joined(separator: "\n"), code: .unsupported)
     }
 
     /// One byte to init. EPIPE means it is gone already: its failure record says why, which

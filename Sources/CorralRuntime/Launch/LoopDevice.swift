@@ -64,8 +64,8 @@ final class LoopDevice {
             guard errno == EAGAIN || errno == EACCES else { throw SystemCallError.last("fcntl F_OFD_SETLK", image) }
             let holders = holdersOf(image)
             let who = holders.isEmpty ? "another process" : holders.map { "container '\($0.name)' (\($0.device))" }.joined(separator: ", ")
-            throw RuntimeError("image '\(image)' is in use by \(who)\(readOnly ? " read-write" : ""); "
-                + (readOnly ? "a read-only user may share it only with other read-only users" : "a writable image has one user at a time"))
+            let rule = readOnly ? "a read-only user may share it only with other read-only users" : "a writable image has one user at a time"
+            throw RuntimeError("image '\(image)' is in use by \(who)\(readOnly ? " read-write" : ""); \(rule)", code: .busy)
         }
     }
 

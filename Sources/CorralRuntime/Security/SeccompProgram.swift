@@ -34,7 +34,7 @@ enum SeccompProgram {
 
     /// The BPF instructions (8 bytes each) for `profile`.
     static func compile(_ profile: SeccompProfile, denied: [String]) throws -> [UInt8] {
-        guard let filter = seccomp_init(allow) else { throw RuntimeError("seccomp_init: cannot create a filter") }
+        guard let filter = seccomp_init(allow) else { throw RuntimeError("seccomp_init: cannot create a filter", code: .internalError) }
         defer { seccomp_release(filter) }
         for architecture in ["x86", "x32"] {
             let token = seccomp_arch_resolve_name(architecture)

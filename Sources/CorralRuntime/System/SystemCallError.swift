@@ -44,9 +44,35 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
 
 
 /// A failure of the runtime that is not one system call: a missing template, an image format
-/// Corral cannot attach, a definition element it cannot provide.
+/// Corral cannot attach, a definition element it cannot provide. Its code says what kind, so a
+/// caller can tell "busy" from "not supported" without reading the text; its cause, when one
+/// system call is behind it, is kept.
 public struct RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
+    public enum Code: Sendable, Equatable {
+        /// Something the definition names is wrong as it stands on this host (not a regular
+        /// file, no filesystem signature, no such syscall).
+        case invalidInput
+        /// Held by another container (a cgroup, an image, a block device).
+        case busy
+        /// Asked for, but not something this host or Corral can provide.
+        case unsupported
+        /// A step inside the new container failed (its failure record).
+        case setupFailed
+        /// A library or the kernel failed in a way the definition cannot fix.
+        case internalError
+    }
 
-    public init(_ description: String) { self.description = description }
+    public let code: Code
+    public let message: String
+    public let cause: SystemCallError?
+
+    public init(_ message: String, code: Code = .invalidInput, cause: SystemCallError? = nil) {
+        self.message = message
+        self.code = code
+        self.cause = cause
+    }
+
+    public var description: String {
+        cause.map { "\(message): \($0)" } ?? message
+    }
 }
