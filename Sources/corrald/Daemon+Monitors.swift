@@ -1,0 +1,122 @@
+import CorralDomain
+import CorralRuntime
+import CorralSupervisor
+import Glibc
+
+/// Starting, stopping, retrying and adopting the monitors, one per container.
+extension Daemon {
+    func start(_ name: String, _ container: Container) {
+        do {
+            try FileIO.writeAtomically(container.domain.canonicalXML, to: state.definition(of: name))
+            container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
+                                                         source: container.file, options: options, name: name)
+            container.lastPhase = nil
+            container.killAt = nil
+        } catch {
+            let delay = retryLater(container)
+            logger.error("\(name): cannot start its monitor: \(error); trying again in \(delay) s")
+        }
+    }
+
+    /// Removes what a monitor that died left: its container's cgroups (the record names them),
+    /// its staging directory and its console socket.
+    func reclaimLeftovers(of name: String, record: ContainerRecord?) {
+        if let relativePath = record?.cgroup, let layout = CgroupLayout.detect() {
+            ContainerCgroup.reclaim(relativePath: relativePath, layout: layout)
+        }
+        let paths = RuntimePaths(stateDirectory: options.stateDirectory)
+        HostDirectory.remove(paths.stagingRoot(for: name))
+        // ENOENT: the monitor removed it (and its launcher record).
+        _ = unlink(state.console(of: name))
+        _ = unlink("\(options.stateDirectory)/\(name).launcher")
+    }
+
+    /// Schedules another start of a container whose monitor failed, with the back-off of a
+    /// crashing container (1 s, doubling up to 60 s); returns the delay.
+    func retryLater(_ container: Container) -> Int64 {
+        container.monitorFailures += 1
+        let delay = RestartPolicy.delay(consecutive: container.monitorFailures, reason: .crashed)
+        container.restartAt = WallClock.now() + delay
+        return delay
+    }
+
+    /// Asks the monitor to stop its container, and arms the SIGKILL for a monitor that does not
+    /// end within the container's stop timeout and a grace period.
+    func stop(_ container: Container) {
+        guard let monitor = container.monitor else { return }
+        monitor.stop()
+        let timeout = Int64(container.domain.corral.stopTimeoutSeconds ?? ForegroundContainer.defaultStopTimeoutSeconds)
+        container.killAt = MonotonicClock.milliseconds() + (timeout + Daemon.stopGraceSeconds) * 1000
+    }
+
+    /// Beyond a container's stop timeout, how long its monitor gets to clean up and exit.
+    static let stopGraceSeconds: Int64 = 5
+
+    func forget(_ name: String) {
+        containers[name] = nil
+        state.remove(name)
+        logger.info("\(name): removed")
+    }
+
+    func monitorExited(_ name: String) {
+        guard let container = containers[name], let monitor = container.monitor else { return }
+        monitor.reap()
+        container.monitor = nil
+        let record = state.read(name)
+        switch container.next {
+        case .forget:
+            forget(name)
+            return
+        case .start(let domain, let file):
+            container.domain = domain
+            container.file = file
+            container.next = .keepStopped
+            if !shuttingDown { start(name, container) }
+            return
+        case .keepStopped:
+            break
+        }
+        if record?.phase == .stopped {
+            if let problem = record?.message {
+                logger.error("\(name): stopped (\(record?.lastExit ?? "no exit recorded")): \(problem)")
+            } else {
+                logger.info("\(name): stopped (\(record?.lastExit ?? "no exit recorded"))")
+            }
+        } else {
+            // The monitor itself died, or was killed (its container died with it: parent-death
+            // signal). What it could not clean up — cgroups, staging directory, console socket —
+            // goes now.
+            reclaimLeftovers(of: name, record: record)
+            if !shuttingDown {
+                let delay = retryLater(container)
+                logger.error("\(name): its monitor (pid \(monitor.pid)) died; starting it again in \(delay) s")
+            }
+        }
+        notifier.notify("STATUS=\(statusSummary())")
+    }
+
+    /// Monitors that outlived an earlier corrald: kept, with the definition they run.
+    func adoptRunningMonitors() {
+        for record in state.records() {
+            guard record.phase != .stopped, let monitor = MonitorProcess.adopt(record) else {
+                // A stopped container, or a monitor that is gone: the record is history.
+                state.remove(record.name)
+                continue
+            }
+            let domain: Domain
+            do {
+                domain = try DomainParser.parse(contentsOf: state.definition(of: record.name))
+            } catch {
+                logger.error("\(record.name): cannot read the definition its monitor runs (\(error)); stopping it")
+                monitor.stop()
+                continue
+            }
+            let container = Container(domain: domain, file: record.definition)
+            container.monitor = monitor
+            container.lastPhase = record.phase
+            containers[record.name] = container
+            containerOfFile[record.definition] = record.name
+            logger.info("\(record.name): adopted its running monitor (pid \(monitor.pid), init pid \(record.initPID.map(String.init) ?? "-"))")
+        }
+    }
+}
