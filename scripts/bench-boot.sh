@@ -3,7 +3,7 @@
 # bound in at /etc/systemd/system.control powers the system off as soon as multi-user.target is
 # reached. Corral (`corralctl run`) vs `systemd-nspawn -b` vs `lxc-start -F` in one hyperfine
 # run, then the time to stop a running system container with SIGTERM (-i: a powered-off
-# container exits 130 under corralctl run, init having been killed by SIGINT). Goals (issue 7): Corral
+# container exits 130 under corralctl run, init having been killed by SIGINT). Goal: Corral
 # <= 0.9x nspawn; stop <= 0.5 s.
 set -eu
 cd "$(dirname "$0")/.."

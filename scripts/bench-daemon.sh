@@ -2,7 +2,7 @@
 # corrald at scale: N containers (default 200) whose init is `sleep`, dropped into the
 # definitions directory at once. Measures: time until all run, corrald's RSS, each monitor's
 # PSS (/proc/PID/smaps_rollup), a SIGHUP reload with nothing changed, and stopping them all.
-# Goals (issue 4): PSS per container <= 1 MiB, corrald RSS < 40 MB, reload < 100 ms.
+# Goals: PSS per container <= 1 MiB, corrald RSS < 40 MB, reload < 100 ms.
 # busybox sleep as PID 1 ignores SIGTERM, so the definitions name SIGKILL as stop signal.
 set -eu
 cd "$(dirname "$0")/.."

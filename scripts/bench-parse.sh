@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Parse throughput: CorralDomain (parse+validate, and +format) against `xmllint --noout`
-# over the same files in the same run, one core each. Goal (issue 2): parse+validate at
+# over the same files in the same run, one core each. Goal: parse+validate at
 # least 20,000 files/s per core and within 2x of bare xmllint parsing.
 set -eu
 cd "$(dirname "$0")/.."

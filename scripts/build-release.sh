@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Release build of Corral's executables, fully static (DESIGN.md §2: a static binary starts
+# Release build of Corral's executables, fully static (docs/ARCHITECTURE.md §3: a static binary starts
 # in 0.5 ms, a dynamic one with libxml2 and ICU in several): the Swift runtime with
 # --static-swift-stdlib, and glibc, libxml2 and its ICU, zlib and lzma with -static-executable.
 # Prints the directory holding the binaries. Usage: scripts/build-release.sh [PRODUCT…]

@@ -127,3 +127,26 @@ import Testing
     }
 }
 
+
+/// The README's map of the code names every folder under Sources/, so it stays true.
+@Suite struct ArchitectureMapTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
+
+    @Test func theReadmeNamesEveryFolderUnderSources() throws {
+        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "## Architecture"))
+        let map = String(readme[start.upperBound...].prefix { _ in true }.split(separator: "```", maxSplits: 2).dropFirst().first ?? "")
+        let sources = Self.repository.appendingPathComponent("Sources")
+        let manager = FileManager.default
+        for module in try manager.contentsOfDirectory(atPath: sources.path) {
+            #expect(map.contains(module), "the README's map does not name Sources/\(module)")
+            let folders = try manager.contentsOfDirectory(atPath: sources.appendingPathComponent(module).path).filter { name in
+                var isDirectory: ObjCBool = false
+                return manager.fileExists(atPath: sources.appendingPathComponent("\(module)/\(name)").path, isDirectory: &isDirectory)
+                    && isDirectory.boolValue && name != "include"
+            }
+            for folder in folders { #expect(map.contains("\(folder)/"), "the README's map does not name Sources/\(module)/\(folder)") }
+        }
+        #expect(manager.fileExists(atPath: Self.repository.appendingPathComponent("docs/ARCHITECTURE.md").path))
+    }
+}

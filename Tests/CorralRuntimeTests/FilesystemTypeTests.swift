@@ -2,7 +2,7 @@ import CorralTestSupport
 import Foundation
 import Testing
 
-/// Every filesystem type of DESIGN.md §1 in a real container, each proven from inside, with
+/// Every filesystem type of the README in a real container, each proven from inside, with
 /// `<readonly/>` enforced for every type.
 @Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
 struct FilesystemTypeTests {

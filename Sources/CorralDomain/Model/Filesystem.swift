@@ -50,7 +50,7 @@ public enum FilesystemSource: Sendable, Hashable {
     }
 }
 
-/// The `type` attribute of `<filesystem>`; 'mount' when absent (the seed patch's default).
+/// The `type` attribute of `<filesystem>`; 'mount' when absent (libvirt's default).
 public enum FilesystemType: String, Sendable, CaseIterable {
     case mount, block, file, template, ram, bind
 

@@ -10,7 +10,7 @@ extension Filesystem {
         -> Filesystem?
     {
         context.checkAttributes(of: element, allowed: ["type", "accessmode"])
-        // The seed patch: no type attribute means 'mount'.
+        // No type attribute means 'mount', as libvirt defined it.
         let type: FilesystemType? = context.choice(element.attribute("type") ?? "mount", of: element, named: "type")
         var accessMode: FilesystemAccessMode? = nil
         if let mode = element.attribute("accessmode") {
@@ -145,7 +145,7 @@ extension FilesystemDriver {
         "cow", "qcow", "qcow2", "qed", "vmdk",
     ]
 
-    /// Corral's extension (DESIGN.md §1): a kernel filesystem name in `format` of a `block`
+    /// Corral's extension (README, "Filesystems"): a kernel filesystem name in `format` of a `block`
     /// or `file` filesystem names the type to mount instead of probing for it. libvirt's
     /// schema does not know these values, so a file using one validates only with Corral.
     public static let filesystemFormats: Set<String> = [

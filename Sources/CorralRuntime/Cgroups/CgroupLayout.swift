@@ -1,6 +1,6 @@
 import Glibc
 
-/// How the host mounts its cgroups, detected once (DESIGN.md §2): pure v2 (Debian 12, Ubuntu
+/// How the host mounts its cgroups, detected once (docs/ARCHITECTURE.md §5): pure v2 (Debian 12, Ubuntu
 /// 22.04+, Fedora), hybrid (v1 controllers, `name=systemd`, cgroup2 at …/unified), or legacy v1.
 public enum CgroupLayout: Sendable, Equatable {
     /// cgroup2 at `root`, with the controllers it lists.

@@ -1,6 +1,6 @@
 import Glibc
 
-/// How init ended, and what that means for the container (DESIGN.md §2).
+/// How init ended, and what that means for the container (docs/ARCHITECTURE.md §4).
 public struct ContainerExit: Sendable, Equatable, CustomStringConvertible {
     public enum Status: Sendable, Equatable {
         case exited(Int32)
