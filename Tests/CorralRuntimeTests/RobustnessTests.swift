@@ -20,15 +20,20 @@ struct RobustnessTests {
         }
     }
 
+    /// A FIFO where a filesystem's source should be: refused at once (never opened blocking).
+    static func expectFifoRefused(_ sandbox: ContainerSandbox, _ name: String, filesystem: (String) -> String,
+                                  message: (String) -> String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let fifo = "\(sandbox.directory)/\(name)"
+        #expect(mkfifo(fifo, 0o644) == 0, sourceLocation: sourceLocation)
+        let run = try sandbox.run(sandbox.domain(name, script: "true", devices: filesystem(fifo)))
+        #expect(run.status == 125, sourceLocation: sourceLocation)
+        #expect(run.errors == "\(name): cannot start: \(message(fifo))\n", sourceLocation: sourceLocation)
+    }
+
     @Test func aFifoOrGarbageAsAnImageIsAnError() throws {
         try ContainerSandbox.with { sandbox in
-            let fifo = "\(sandbox.directory)/fifo.img"
-            #expect(mkfifo(fifo, 0o644) == 0)
-            let viaFifo = try sandbox.run(sandbox.domain("fifo-image", script: "true", devices: """
-                <filesystem type='file'><source file='\(fifo)'/><target dir='/data'/></filesystem>
-                """))
-            #expect(viaFifo.status == 125)
-            #expect(viaFifo.errors == "fifo-image: cannot start: image '\(fifo)' is not a regular file\n")
+            try Self.expectFifoRefused(sandbox, "fifo-image", filesystem: { "<filesystem type='file'><source file='\($0)'/><target dir='/data'/></filesystem>" },
+                                       message: { "image '\($0)' is not a regular file" })
             let garbage = "\(sandbox.directory)/garbage.img"
             try Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: garbage))
             let viaGarbage = try sandbox.run(sandbox.domain("garbage", script: "true", devices: """
@@ -72,13 +77,8 @@ struct RobustnessTests {
 
     @Test func aWritableBlockDeviceHasOneContainerAtATimeAndAFifoIsNoDevice() throws {
         try ContainerSandbox.with { sandbox in
-            let fifo = "\(sandbox.directory)/fifo-device"
-            #expect(mkfifo(fifo, 0o644) == 0)
-            let viaFifo = try sandbox.run(sandbox.domain("fifo-device", script: "true", devices: """
-                <filesystem type='block'><source dev='\(fifo)'/><target dir='/data'/></filesystem>
-                """))
-            #expect(viaFifo.status == 125)
-            #expect(viaFifo.errors == "fifo-device: cannot start: '\(fifo)' (<filesystem type='block'>) is not a block device\n")
+            try Self.expectFifoRefused(sandbox, "fifo-device", filesystem: { "<filesystem type='block'><source dev='\($0)'/><target dir='/data'/></filesystem>" },
+                                       message: { "'\($0)' (<filesystem type='block'>) is not a block device" })
 
             let image = try FilesystemTypeTests.ext4Image(sandbox, named: "disk", containing: "x\n")
             let attach = try ContainerSandbox.run("/sbin/losetup", ["--find", "--show", image], in: sandbox.directory)

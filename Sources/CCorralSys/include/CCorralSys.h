@@ -155,42 +155,47 @@ static inline int corral_setns(int descriptor, int type) {
     return (int)syscall(SYS_setns, descriptor, type);
 }
 
-/// sendmsg(2) of one descriptor (SCM_RIGHTS) with a one-byte message: the control-message
-/// macros are not importable, and the child that calls this may not allocate.
-static inline int corral_send_descriptor(int socket, int descriptor) {
-    char byte = 0;
-    struct iovec data = { &byte, 1 };
+/// The buffers of a one-byte message carrying one descriptor (SCM_RIGHTS), on the stack: the
+/// control-message macros are not importable, and the children that pass descriptors may not
+/// allocate.
+struct corral_descriptor_message {
+    char byte;
+    struct iovec data;
+    struct msghdr header;
     union { char buffer[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
-    memset(&control, 0, sizeof(control));
-    struct msghdr message = { 0 };
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    message.msg_control = control.buffer;
-    message.msg_controllen = sizeof(control.buffer);
-    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+};
+
+static inline void corral_descriptor_message_init(struct corral_descriptor_message *message) {
+    memset(message, 0, sizeof(*message));
+    message->data.iov_base = &message->byte;
+    message->data.iov_len = 1;
+    message->header.msg_iov = &message->data;
+    message->header.msg_iovlen = 1;
+    message->header.msg_control = message->control.buffer;
+    message->header.msg_controllen = sizeof(message->control.buffer);
+}
+
+/// sendmsg(2) of `descriptor`.
+static inline int corral_send_descriptor(int socket, int descriptor) {
+    struct corral_descriptor_message message;
+    corral_descriptor_message_init(&message);
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message.header);
     header->cmsg_level = SOL_SOCKET;
     header->cmsg_type = SCM_RIGHTS;
     header->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(header), &descriptor, sizeof(int));
-    return sendmsg(socket, &message, MSG_NOSIGNAL) == 1 ? 0 : -1;
+    return sendmsg(socket, &message.header, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 /// recvmsg(2) of one descriptor sent by corral_send_descriptor, close-on-exec. Returns it, or
 /// -1 with errno set (EPIPE at end of file: the sender is gone).
 static inline int corral_receive_descriptor(int socket) {
-    char byte = 0;
-    struct iovec data = { &byte, 1 };
-    union { char buffer[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
-    memset(&control, 0, sizeof(control));
-    struct msghdr message = { 0 };
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    message.msg_control = control.buffer;
-    message.msg_controllen = sizeof(control.buffer);
+    struct corral_descriptor_message message;
+    corral_descriptor_message_init(&message);
     ssize_t count;
-    do { count = recvmsg(socket, &message, 0x40000000 /* MSG_CMSG_CLOEXEC, GNU-only */); } while (count < 0 && errno == EINTR);
+    do { count = recvmsg(socket, &message.header, 0x40000000 /* MSG_CMSG_CLOEXEC, GNU-only */); } while (count < 0 && errno == EINTR);
     if (count < 0) return -1;
-    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message.header);
     if (count == 0 || header == NULL || header->cmsg_type != SCM_RIGHTS) { errno = EPIPE; return -1; }
     int descriptor;
     memcpy(&descriptor, CMSG_DATA(header), sizeof(int));
