@@ -70,14 +70,3 @@ final class ConsoleServer {
         client = nil
     }
 }
-
-extension ConsoleRelay {
-    /// Copies what `input` has now to `output`; false at end of input or on an error.
-    public static func copyAvailable(from input: Int32, to output: Int32) -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-        guard count > 0 else { return false }
-        buffer[0..<count].withUnsafeBytes { _ = FileIO.writeWithoutBlocking(output, $0) }
-        return true
-    }
-}

@@ -8,8 +8,9 @@ struct Corralctl: ParsableCommand {
             A container is a libvirt-style domain XML file, by default in /etc/corral/containers/.
             `corralctl validate` checks definitions the way corrald will read them; `corralctl format`
             prints a definition in libvirt's canonical layout; `corralctl run` runs one container in
-            the foreground. `list`, `status` and `logs` show what corrald supervises; `reload` and
+            the foreground; `corralctl exec` runs a command inside a running one. `list`, `status` and
+            `logs` show what corrald supervises; `reload` and
             `stop-all` signal it.
             """,
-        subcommands: [Validate.self, Format.self, Run.self, List.self, Status.self, Logs.self, Console.self, Reload.self, StopAll.self])
+        subcommands: [Validate.self, Format.self, Run.self, Exec.self, List.self, Status.self, Logs.self, Console.self, Reload.self, StopAll.self])
 }

@@ -107,6 +107,19 @@ extension CorralctlDaemonTests {
         }
     }
 
+    @Test func execRunsACommandInAContainerCorraldSupervises() throws {
+        try withDaemon { daemon in
+            try daemon.write("served.xml", daemon.service("served"))
+            try daemon.start()
+            daemon.wait("served running") { daemon.running("served") != nil }
+            let run = try ContainerSandbox.run(ContainerSandbox.corralctl, ["exec", "--state-dir", daemon.stateDirectory, "served", "--",
+                                                                            "sh", "-c", "hostname; cat /proc/1/cmdline | tr '\\0' ' '"],
+                                               in: daemon.sandbox.directory)
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output.hasPrefix("served\n/bin/sh -c "), "its init is PID 1 of the namespace joined: \(run.output)")
+        }
+    }
+
     @Test func consoleAttachesOneClientThatTypesIntoTheContainer() throws {
         try withDaemon { daemon in
             try daemon.write("talk.xml", daemon.service("talk", script: "trap 'exit 0' TERM; while read line; do echo \"got: $line\"; done"))

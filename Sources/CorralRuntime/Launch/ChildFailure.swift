@@ -23,7 +23,8 @@ enum ChildCall: Int32 {
         symlink, loopbackSocket, loopback, pivotEnterRoot, pivotRoot, detachOldRoot, pivotLeave, hostname,
         readUsers, irregularUsers, unknownUser, readGroups, irregularGroups, unknownGroup,
         setGroups, setGroupID, setUserID, sessionKeyring, changeDirectory, newSession, controllingTerminal, standardStreams,
-        dropBoundingCapability, capset, clearAmbientCapabilities, noNewPrivileges, seccomp, execute
+        dropBoundingCapability, capset, clearAmbientCapabilities, noNewPrivileges, seccomp, execute,
+        joinContainer, cloneCommand, commandNotFound, executeCommand
 }
 
 extension ChildFailure {
@@ -88,6 +89,10 @@ extension ChildFailure {
         case .noNewPrivileges: return "prctl PR_SET_NO_NEW_PRIVS: \(error)"
         case .seccomp: return "seccomp SECCOMP_SET_MODE_FILTER: \(error)"
         case .execute: return "execve '\(launch.initPath)' (<init>): \(error)"
+        case .joinContainer: return "setns into the container's namespaces (through init's pidfd): \(error)"
+        case .cloneCommand: return "clone3 of the command in the container's PID namespace: \(error)"
+        case .commandNotFound: return "'\(launch.initPath)': no such command in the container (searched its PATH)"
+        case .executeCommand: return "execve '\(launch.initPath)': \(error)"
         case nil: return "container setup failed: \(error)"
         }
     }

@@ -15,6 +15,20 @@ struct ChildIdentityLookup {
     func id(of name: UnsafePointer<CChar>, in file: UnsafePointer<CChar>, reading: ChildCall, irregular: ChildCall,
             unknown: ChildCall) -> UInt32 {
         if let number = ChildIdentityLookup.number(name, length: strlen(name)) { return number }
+        return field(2, of: name, in: file, reading: reading, irregular: irregular, unknown: unknown)
+    }
+
+    /// A user's uid and primary gid from the container's /etc/passwd; a number is that uid,
+    /// with gid 0 (as `docker exec --user 1000` has it).
+    func ids(of user: UnsafePointer<CChar>) -> (user: UInt32, group: UInt32) {
+        if let number = ChildIdentityLookup.number(user, length: strlen(user)) { return (number, 0) }
+        return (field(2, of: user, in: "/etc/passwd", reading: .readUsers, irregular: .irregularUsers, unknown: .unknownUser),
+                field(3, of: user, in: "/etc/passwd", reading: .readUsers, irregular: .irregularUsers, unknown: .unknownUser))
+    }
+
+    /// Field `index` (0-based: 2 is the id, 3 a user's group) of `name`'s line in `file`.
+    private func field(_ index: Int, of name: UnsafePointer<CChar>, in file: UnsafePointer<CChar>, reading: ChildCall,
+                       irregular: ChildCall, unknown: ChildCall) -> UInt32 {
         let descriptor = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { childFail(errorDescriptor, reading) }
         var status = stat()
@@ -41,27 +55,29 @@ struct ChildIdentityLookup {
         while lineStart < filled {
             var lineEnd = lineStart
             while lineEnd < filled && buffer[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-            if let id = idField(line: lineStart..<lineEnd, name: name, nameLength: nameLength) { return id }
+            if let id = idField(line: lineStart..<lineEnd, name: name, nameLength: nameLength, field: index) { return id }
             lineStart = lineEnd + 1
         }
         errno = ENOENT
         childFail(errorDescriptor, unknown)
     }
 
-    /// For `name:password:ID:…`, the ID when the line's first field is `name`.
-    private func idField(line: Range<Int>, name: UnsafePointer<CChar>, nameLength: Int) -> UInt32? {
+    /// For `name:password:ID:GID:…`, field `wanted` (2: ID, 3: GID) when the line's first field
+    /// is `name`.
+    private func idField(line: Range<Int>, name: UnsafePointer<CChar>, nameLength: Int, field wanted: Int) -> UInt32? {
         guard line.count > nameLength, buffer[line.lowerBound + nameLength] == UInt8(ascii: ":"),
               memcmp(buffer + line.lowerBound, name, nameLength) == 0 else { return nil }
         var field = 0
         var start = line.lowerBound
-        for index in line {
-            guard buffer[index] == UInt8(ascii: ":") else { continue }
-            field += 1
-            if field == 2 { start = index + 1 }
-            if field == 3 {
+        for index in line.lowerBound...line.upperBound {
+            // The field ends at a ':' or at the end of the line.
+            guard index == line.upperBound || buffer[index] == UInt8(ascii: ":") else { continue }
+            if field == wanted {
                 return ChildIdentityLookup.number(UnsafeRawPointer(buffer + start).assumingMemoryBound(to: CChar.self),
                                                   length: index - start)
             }
+            field += 1
+            start = index + 1
         }
         return nil
     }

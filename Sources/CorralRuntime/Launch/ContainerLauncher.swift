@@ -168,6 +168,8 @@ public enum ContainerLauncher {
                 throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, options: preparation.stepOptions,
                                                       launch: preparation.description), code: .setupFailed)
             }
+            // Running: what `corralctl exec` needs to find it.
+            try claim.record(initPID: container.pid, definition: definitionPath(file))
             spawner.map { _ = reap($0) }
         } catch {
             preparation.closeNamespaces()
@@ -207,6 +209,13 @@ public enum ContainerLauncher {
                 throw LaunchInterrupted(signal: signal)
             }
         }
+    }
+
+    /// The definition as an absolute path, so another process finds it.
+    private static func definitionPath(_ file: String) -> String {
+        guard !file.hasPrefix("/"), let directory = getcwd(nil, 0) else { return file }
+        defer { free(directory) }
+        return String(cString: directory) + "/" + file
     }
 
     /// Clones the spawner, which clones the mounter into init's namespaces; returns its pid.

@@ -1,31 +1,78 @@
+import CorralDomain
 import Glibc
 
 /// `STATE_DIR/NAME.launcher`: which process launched the container NAME (pid and start time),
-/// so that a later start can tell a container still owned by a live launcher from one a killed
-/// launcher left running — its init may have cleared the parent-death signal that should have
-/// taken it along. The orphan is killed and its cgroups reclaimed; a live owner's container
-/// still refuses the start.
-struct LauncherClaim {
+/// its init once it runs, and the definition it runs. A later start tells by it a container
+/// still owned by a live launcher from one a killed launcher left running — its init may have
+/// cleared the parent-death signal that should have taken it along: the orphan is killed and its
+/// cgroups reclaimed, while a live owner's container still refuses the start. `corralctl exec`
+/// finds a container started by `corralctl run` by it.
+public struct LauncherClaim {
     let path: String
 
-    init(container: String, paths: RuntimePaths) {
+    /// What the file says.
+    public struct Record: Equatable {
+        public var launcherPID: Int32
+        public var launcherStartTime: UInt64
+        public var initPID: Int32?
+        public var initStartTime: UInt64?
+        public var definition: String?
+
+        var encoded: String {
+            var lines = ["launcher=\(launcherPID) \(launcherStartTime)"]
+            if let initPID, let initStartTime { lines.append("init=\(initPID) \(initStartTime)") }
+            if let definition { lines.append("definition=\(definition)") }
+            return lines.joined(separator: "\n") + "\n"
+        }
+
+        init(launcherPID: Int32, launcherStartTime: UInt64) {
+            self.launcherPID = launcherPID
+            self.launcherStartTime = launcherStartTime
+        }
+
+        init?(decoding text: String) {
+            var values: [Substring: Substring] = [:]
+            for line in text.split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                values[line[..<equals]] = line[line.index(after: equals)...]
+            }
+            func pair(_ key: Substring) -> (Int32, UInt64)? {
+                let fields = values[key]?.split(separator: " ") ?? []
+                guard fields.count == 2, let pid = Int32(fields[0]), let start = UInt64(fields[1]) else { return nil }
+                return (pid, start)
+            }
+            guard let launcher = pair("launcher") else { return nil }
+            (launcherPID, launcherStartTime) = launcher
+            (initPID, initStartTime) = pair("init").map { ($0.0, $0.1) } ?? (nil, nil)
+            definition = values["definition"].map(String.init)
+        }
+    }
+
+    public init(container: String, paths: RuntimePaths) {
         path = "\(paths.stateDirectory)/\(container).launcher"
+    }
+
+    public func read() -> Record? {
+        FileIO.text(path).flatMap(Record.init(decoding:))
     }
 
     /// Reclaims the cgroup `relativePath` when the launcher recorded for it is gone.
     func reclaimOrphan(relativePath: String, layout: CgroupLayout?) {
-        guard let text = FileIO.text(path) else { return }
-        let fields = text.split(whereSeparator: \.isWhitespace)
-        guard fields.count == 2, let pid = Int32(fields[0]), let start = UInt64(fields[1]),
-              !ProcessIdentity.isAlive(pid, startTime: start) else { return }
+        guard let record = read(), !ProcessIdentity.isAlive(record.launcherPID, startTime: record.launcherStartTime) else { return }
         if let layout { ContainerCgroup.reclaim(relativePath: relativePath, layout: layout) }
         release()
     }
 
-    /// Records this process as the container's launcher.
-    func record() throws {
+    /// Records this process as the container's launcher, and `initPID` once it runs.
+    func record(initPID: pid_t? = nil, definition: String? = nil) throws {
         let pid = getpid()
-        try FileIO.writeAtomically("\(pid) \(ProcessIdentity.startTime(of: pid) ?? 0)\n", to: path)
+        var record = Record(launcherPID: pid, launcherStartTime: ProcessIdentity.startTime(of: pid) ?? 0)
+        if let initPID {
+            record.initPID = initPID
+            record.initStartTime = ProcessIdentity.startTime(of: initPID) ?? 0
+        }
+        record.definition = definition
+        try FileIO.writeAtomically(record.encoded, to: path)
     }
 
     func release() {

@@ -1,0 +1,89 @@
+import CCorralSys
+import Glibc
+
+/// The first child of `corralctl exec`: joins every namespace of the container's init through
+/// its pidfd (its user namespace too), and forks the command — whose PID namespace is then the
+/// container's — as the caller's child (CLONE_PARENT); reports its pid and exits.
+struct ExecJoiner {
+    let context: ExecContext
+
+    func run() -> Never {
+        for descriptor in context.parentDescriptors { _ = close(descriptor) }
+        let namespaces = Int32(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
+        guard corral_setns(context.initDescriptor, namespaces) == 0 else { childFail(context.errorDescriptor, .joinContainer) }
+        var arguments = clone_args()
+        arguments.flags = UInt64(CLONE_PARENT)
+        let pid = corral_clone3(&arguments)
+        if pid == 0 { ExecCommand(context: context).run() }
+        guard pid > 0 else { childFail(context.errorDescriptor, .cloneCommand) }
+        var reported = Int32(pid)
+        guard write(context.spawnedDescriptor, &reported, 4) == 4 else { childFail(context.errorDescriptor, .cloneCommand) }
+        _exit(0)
+    }
+}
+
+/// The command itself, inside the container: the same user lookup, capability bounding set,
+/// no_new_privs and seccomp filter as its init, a terminal or the caller's streams, then exec.
+struct ExecCommand {
+    let context: ExecContext
+
+    func run() -> Never {
+        // The bounding set first: dropping from it needs CAP_SETPCAP, which a change of user
+        // takes away.
+        for capability in context.droppedCapabilities {
+            guard corral_drop_bounding_capability(capability) == 0 || errno == EINVAL else {
+                childFail(context.errorDescriptor, .dropBoundingCapability, detail: capability)
+            }
+        }
+        guard setgroups(0, nil) == 0 else { fail(.setGroups) }
+        var groupID: UInt32 = 0, userID: UInt32 = 0
+        if let user = context.user {
+            let lookup = ChildIdentityLookup(buffer: context.lookupBuffer, size: context.lookupBufferSize,
+                                             errorDescriptor: context.errorDescriptor)
+            (userID, groupID) = lookup.ids(of: user)
+        }
+        guard corral_setresgid(groupID, groupID, groupID) == 0 else { fail(.setGroupID) }
+        guard corral_setresuid(userID, userID, userID) == 0 else { fail(.setUserID) }
+        guard chdir(context.directory) == 0 else { fail(.changeDirectory) }
+        let none = context.noCapabilities
+        guard (userID == 0 ? corral_capset(context.keptCapabilities, context.keptCapabilities, none)
+                           : corral_capset(none, none, none)) == 0 else { fail(.capset) }
+        guard corral_clear_ambient_capabilities() == 0 || errno == EINVAL else { fail(.clearAmbientCapabilities) }
+        guard setsid() >= 0 else { fail(.newSession) }
+        if context.terminal >= 0 {
+            guard ioctl(context.terminal, UInt(TIOCSCTTY), 0) == 0 else { fail(.controllingTerminal) }
+            for standard in Int32(0)...2 {
+                guard dup2(context.terminal, standard) == standard else { fail(.standardStreams) }
+            }
+        } else {
+            let (input, output, errors) = context.standardStreams
+            guard input < 0 || dup2(input, 0) == 0, output < 0 || dup2(output, 1) == 1, errors < 0 || dup2(errors, 2) == 2 else {
+                fail(.standardStreams)
+            }
+        }
+        for signal in context.signalsToReset { _ = corral_reset_signal(signal) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        _ = sigprocmask(SIG_SETMASK, &mask, nil)
+        if context.noNewPrivileges {
+            guard corral_set_no_new_privileges() == 0 else { fail(.noNewPrivileges) }
+        }
+        if let program = context.seccompProgram {
+            guard corral_seccomp_set_filter(program) == 0 else { fail(.seccomp) }
+        }
+        _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)
+        // The first candidate that exists is the command (execvpe would allocate).
+        var index = 0
+        var missing = true
+        while let candidate = context.candidates[index] {
+            execve(candidate, context.arguments, context.environment)
+            if errno != ENOENT && errno != ENOTDIR { missing = false; break }
+            index += 1
+        }
+        fail(missing ? .commandNotFound : .executeCommand)
+    }
+
+    private func fail(_ call: ChildCall) -> Never {
+        childFail(context.errorDescriptor, call)
+    }
+}
