@@ -22,7 +22,8 @@ done
 
 echo "install: systemd unit into $destination/etc/systemd/system"
 install -d "$destination/etc/systemd/system"
-sed "s|/usr/local/bin/corrald|$prefix/bin/corrald|" systemd/corrald.service > "$destination/etc/systemd/system/corrald.service"
+sed -e "s|/usr/local/bin/corrald|$prefix/bin/corrald|" -e "s|/usr/local/bin/corralctl|$prefix/bin/corralctl|" \
+    systemd/corrald.service > "$destination/etc/systemd/system/corrald.service"
 chmod 0644 "$destination/etc/systemd/system/corrald.service"
 
 install -d "$destination/etc/corral/containers"

@@ -149,6 +149,7 @@ extension CorralctlDaemonTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Verified against the built corrald, as install.sh would point it at the installed one.
         let local = unit.replacingOccurrences(of: "/usr/local/bin/corrald", with: ContainerSandbox.buildDirectory + "/corrald")
+            .replacingOccurrences(of: "/usr/local/bin/corralctl", with: ContainerSandbox.corralctl)
         try local.write(toFile: "\(directory)/corrald.service", atomically: true, encoding: .utf8)
         let run = try ContainerSandbox.run(try #require(Self.analyze), ["verify", "\(directory)/corrald.service"], in: directory)
         #expect(run.status == 0, "\(run.output)\(run.errors)")
