@@ -14,6 +14,16 @@ public struct StateDirectory: Sendable {
     public var daemonPIDFile: String { "\(path)/corrald.pid" }
     /// The monitor's console socket, for `corralctl console`.
     public func console(of name: String) -> String { "\(path)/\(name).console" }
+
+    /// An operator's request to corrald for one container (`corralctl stop|start|restart`):
+    /// written atomically, read and removed by corrald, which watches the directory.
+    public func request(of name: String) -> String { "\(path)/\(name).request" }
+
+    /// Present while a container is stopped by request: corrald starts it again only on a
+    /// `start` (or `restart`) request, across reloads and its own restarts.
+    public func held(_ name: String) -> String { "\(path)/\(name).held" }
+
+    public func isHeld(_ name: String) -> Bool { access(held(name), F_OK) == 0 }
     public var statusFile: String { "\(path)/status" }
 
     public func create() throws {

@@ -12,5 +12,5 @@ struct Corralctl: ParsableCommand {
             `logs` show what corrald supervises; `reload` and
             `stop-all` signal it.
             """,
-        subcommands: [Validate.self, Format.self, Run.self, Exec.self, List.self, Status.self, Logs.self, Console.self, Reload.self, StopAll.self])
+        subcommands: [Validate.self, Format.self, Run.self, Exec.self, Stop.self, Start.self, Restart.self, List.self, Status.self, Logs.self, Console.self, Reload.self, StopAll.self])
 }

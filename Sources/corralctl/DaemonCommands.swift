@@ -56,7 +56,8 @@ struct Status: ParsableCommand {
             print(StatusReport.json(record, now: now, statistics: statistics))
             return
         }
-        var rows = [("name", record.name), ("state", record.phase.rawValue),
+        let held = stateOptions.state.isHeld(name) && record.phase == .stopped
+        var rows = [("name", record.name), ("state", held ? "stopped by request" : record.phase.rawValue),
                     ("init pid", record.initPID.map(String.init) ?? "-"), ("monitor pid", String(record.monitorPID)),
                     ("definition", record.definition), ("restarts", String(record.restarts))]
         if record.phase == .running, let started = record.startedAt {

@@ -6,6 +6,10 @@ import Glibc
 /// Starting, stopping, retrying and adopting the monitors, one per container.
 extension Daemon {
     func start(_ name: String, _ container: Container) {
+        guard !state.isHeld(name) else {
+            logger.info("\(name): stopped by request; not started (corralctl start \(name))")
+            return
+        }
         do {
             try FileIO.writeAtomically(container.domain.canonicalXML, to: state.definition(of: name))
             container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
@@ -55,6 +59,8 @@ extension Daemon {
     func forget(_ name: String) {
         containers[name] = nil
         state.remove(name)
+        // A definition that comes back is a new container: not held by an old request.
+        _ = unlink(state.held(name))
         logger.info("\(name): removed")
     }
 
@@ -117,6 +123,45 @@ extension Daemon {
             containers[record.name] = container
             containerOfFile[record.definition] = record.name
             logger.info("\(record.name): adopted its running monitor (pid \(monitor.pid), init pid \(record.initPID.map(String.init) ?? "-"))")
+        }
+    }
+
+    /// `corralctl stop|start|restart NAME`: the request file, read and removed.
+    func handleRequest(of name: String) {
+        let path = state.request(of: name)
+        guard let text = FileIO.text(path) else { return }
+        // Read: what it asked is done below, once.
+        _ = unlink(path)
+        guard let request = OperatorRequest(rawValue: text.trimmingASCIIWhitespace) else {
+            logger.error("\(name): unknown request '\(text.trimmingASCIIWhitespace)' in \(path)")
+            return
+        }
+        guard let container = containers[name] else {
+            logger.error("\(name): \(request.rawValue) requested, but no definition has this name")
+            return
+        }
+        switch request {
+        case .stop:
+            do {
+                try FileIO.writeAtomically("stopped by request\n", to: state.held(name))
+            } catch {
+                logger.error("\(name): cannot record the stop request: \(error)")
+            }
+            container.restartAt = nil
+            logger.info("\(name): stop requested")
+            stop(container)
+        case .start, .restart:
+            // ENOENT: it was not held.
+            _ = unlink(state.held(name))
+            container.monitorFailures = 0
+            container.restartAt = nil
+            logger.info("\(name): \(request.rawValue) requested")
+            if container.monitor == nil {
+                start(name, container)
+            } else if request == .restart {
+                container.next = .start(container.domain, file: container.file)
+                stop(container)
+            }
         }
     }
 }

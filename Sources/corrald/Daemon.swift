@@ -242,6 +242,8 @@ final class Daemon {
                 }
             } else if change.name.hasSuffix(".state") {
                 recordChanged(String(change.name.dropLast(".state".count)))
+            } else if change.name.hasSuffix(".request"), !shuttingDown {
+                handleRequest(of: String(change.name.dropLast(".request".count)))
             }
         }
     }

@@ -1,0 +1,60 @@
+import CorralSupervisor
+import CorralTestSupport
+import Foundation
+import Testing
+
+/// `corralctl stop|start|restart` through corrald: the definition untouched, the stop kept
+/// across a reload and a new corrald, a new init on restart.
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
+struct OperatorRequestTests {
+    static func corralctl(_ daemon: DaemonHarness, _ arguments: [String]) throws -> ContainerSandbox.Run {
+        try ContainerSandbox.run(ContainerSandbox.corralctl, arguments + ["--state-dir", daemon.stateDirectory], in: daemon.sandbox.directory)
+    }
+
+    @Test func stopKeepsAContainerStoppedUntilStartAndRestartGivesANewInit() throws {
+        try withDaemon { daemon in
+            try daemon.write("web.xml", daemon.service("web"))
+            try daemon.start()
+            daemon.wait("web running") { daemon.running("web") != nil }
+
+            let stop = try Self.corralctl(daemon, ["stop", "web", "--wait"])
+            #expect(stop.status == 0, "\(stop.errors)")
+            #expect(daemon.record("web")?.phase == .stopped)
+            #expect(daemon.containerLog("web").contains("web-stopping"), "its stop signal reached init")
+            let status = try Self.corralctl(daemon, ["status", "web"])
+            #expect(status.output.contains("stopped by request"), "\(status.output)")
+
+            // A reload and a new corrald (the old one killed, as an upgrade would) keep it stopped.
+            daemon.signal(SIGHUP)
+            daemon.wait("the reload") { daemon.log.contains("SIGHUP: re-read") }
+            #expect(daemon.record("web")?.phase == .stopped)
+            daemon.signal(SIGKILL)
+            _ = daemon.waitForExit()
+            try daemon.start()
+            daemon.wait("the new corrald ready") { daemon.log.components(separatedBy: "corrald ready").count > 2 }
+            #expect(daemon.running("web") == nil, "still stopped by request")
+            #expect(daemon.log.contains("web: stopped by request; not started"))
+
+            let start = try Self.corralctl(daemon, ["start", "web", "--wait"])
+            #expect(start.status == 0, "\(start.errors)")
+            let first = try #require(daemon.running("web"))
+
+            let restart = try Self.corralctl(daemon, ["restart", "web", "--wait"])
+            #expect(restart.status == 0, "\(restart.errors)")
+            let second = try #require(daemon.running("web"))
+            #expect(second != first, "a new init")
+        }
+    }
+
+    @Test func requestsNameTheContainerWhenTheyCannotBeServed() throws {
+        try withDaemon { daemon in
+            let offline = try Self.corralctl(daemon, ["stop", "web"])
+            #expect(offline.status != 0)
+            #expect(offline.errors.contains("web: corrald is not running"), "\(offline.errors)")
+            try daemon.start()
+            daemon.wait("corrald ready") { daemon.log.contains("corrald ready") }
+            _ = try Self.corralctl(daemon, ["stop", "ghost"])
+            daemon.wait("the unknown name logged") { daemon.log.contains("ghost: stop requested, but no definition has this name") }
+        }
+    }
+}
