@@ -61,6 +61,8 @@ XML
 }
 definition mem64 '/bin/probe alloc 256; echo "status=$?"' "<memory unit='MiB'>64</memory>"
 definition mem1g '/bin/probe alloc 256; echo "status=$?"' "<memory unit='GiB'>1</memory>"
+# An init the OOM killer ends: named as such (memory.events' oom_kill).
+definition hungry 'exec /bin/probe alloc 256' "<memory unit='MiB'>64</memory>"
 # Limits out of reach: the container's own sub-cgroup with memory.max lifted, and itself in it.
 definition lift 'mkdir /sys/fs/cgroup/escape; echo max &gt; /sys/fs/cgroup/escape/memory.max; echo $$ &gt; /sys/fs/cgroup/escape/cgroup.procs; echo max &gt; /sys/fs/cgroup/memory.max 2&gt;/dev/null; echo "in: $(cat /proc/self/cgroup)"; /bin/probe alloc 256; echo "status=$?"' "<memory unit='MiB'>64</memory>"
 # The device list (the cgroup2 BPF program): the VM's disk through the host's /dev bound in.
@@ -91,6 +93,7 @@ echo "VMTEST kernel $(uname -r), cgroup controllers: $(cat /sys/fs/cgroup/cgroup
 run() { /corral/corral-monitor "/corral/tests/$1.xml" --state-dir /run/corral 2>&1; }
 out=$(run mem64); case "$out" in *status=137*) result memory-64MiB-stops-256MiB yes;; *) result memory-64MiB-stops-256MiB no "$out";; esac
 out=$(run mem1g); case "$out" in *"256 MiB allocated"*status=0*) result memory-1GiB-allows-256MiB yes;; *) result memory-1GiB-allows-256MiB no "$out";; esac
+out=$(run hungry); case "$out" in *"out of memory (limit 64 MiB)"*) result oom-named yes;; *) result oom-named no "$out";; esac
 out=$(run lift); case "$out" in *"in: 0::/escape"*status=137*) result limits-out-of-reach yes;; *) result limits-out-of-reach no "$out";; esac
 insmod /corral/loop.ko && dd if=/dev/zero of=/tmp/disk.img bs=1M count=4 2>/dev/null && losetup /dev/loop0 /tmp/disk.img
 out=$(run disk); case "$out" in *node-present*disk-refused*null-ok*) result device-list-refuses-the-disk yes;; *) result device-list-refuses-the-disk no "$out";; esac

@@ -31,6 +31,24 @@ struct CgroupTests {
         }
     }
 
+    /// An init the OOM killer ends is reported as out of memory, with the limit it reached.
+    @Test func anInitKilledForMemorySaysSo() throws {
+        try ContainerSandbox.with { sandbox in
+            try sandbox.installSyscallProbe()
+            var definition = sandbox.domain("hungry", script: "", extra: "<memory unit='MiB'>32</memory>")
+            definition = definition.replacingOccurrences(of: "<init>/bin/sh</init>", with: "<init>/bin/probe</init>")
+                .replacingOccurrences(of: "<initarg>-c</initarg>", with: "<initarg>alloc</initarg>")
+                .replacingOccurrences(of: "<initarg></initarg>", with: "<initarg>256</initarg>")
+            let file = "\(sandbox.directory)/hungry.xml"
+            try definition.write(toFile: file, atomically: true, encoding: .utf8)
+            let run = try ContainerSandbox.run(ContainerSandbox.buildDirectory + "/corral-monitor",
+                                               [file, "--state-dir", sandbox.state, "--cgroup-parent", sandbox.cgroupParent],
+                                               in: sandbox.directory)
+            #expect(run.status == 137)
+            #expect(run.errors.contains("hungry: init was killed by signal 9: out of memory (limit 32 MiB) (crashed)"), "\(run.errors)")
+        }
+    }
+
     @Test func forkBombStopsAtThePidsLimit() throws {
         try ContainerSandbox.with { sandbox in
             try sandbox.installSyscallProbe()

@@ -115,6 +115,28 @@ public final class ContainerCgroup {
         }
     }
 
+    /// How many processes the OOM killer killed in the container: `oom_kill` of the outer
+    /// cgroup's memory.events (v2, which counts its subtree), or of memory.oom_control in each
+    /// cgroup of the tree (v1, which counts in the victim's own cgroup).
+    public func outOfMemoryKills() -> UInt64 {
+        var kills: UInt64 = 0
+        func count(_ text: String) -> UInt64 {
+            text.split(separator: "\n").first { $0.hasPrefix("oom_kill ") }.flatMap { UInt64($0.dropFirst("oom_kill ".count)) } ?? 0
+        }
+        if case .unified = layout, let directory = plan.unifiedDirectory {
+            return count(FileIO.text("\(directory)/memory.events") ?? "")
+        }
+        for directory in plan.containerDirectories {
+            CgroupTree.forEach(directory) { cgroup in
+                let file = openat(cgroup, "memory.oom_control", O_RDONLY | O_CLOEXEC)
+                guard file >= 0 else { return }
+                defer { close(file) }
+                kills += count(String(decoding: FileIO.readAll(file) ?? [], as: UTF8.self))
+            }
+        }
+        return kills
+    }
+
     /// Writes `value` to a cgroup file; false when it cannot.
     static func set(_ path: String, _ value: String) -> Bool {
         do {

@@ -56,7 +56,14 @@ public final class LaunchedContainer {
             guard errno == EINTR else { throw SystemCallError.last("waitid", "init (pid \(pid))") }
         }
         let status = info._sifields._sigchld.si_status
-        return ContainerExit(status: Int32(info.si_code) == Int32(CLD_EXITED) ? .exited(status) : .killed(signal: status))
+        let exited = Int32(info.si_code) == Int32(CLD_EXITED)
+        var exit = ContainerExit(status: exited ? .exited(status) : .killed(signal: status))
+        // SIGKILL with OOM kills in its cgroup: init ran out of memory (read before cleanUp).
+        if !exited, status == SIGKILL, let cgroup, cgroup.outOfMemoryKills() > 0 {
+            let limit = CgroupStatistics(layout: cgroup.layout, relativePath: cgroup.relativePath).memoryLimit
+            exit.outOfMemory = (true, limit)
+        }
+        return exit
     }
 }
 

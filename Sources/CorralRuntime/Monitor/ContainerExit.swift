@@ -15,8 +15,19 @@ public struct ContainerExit: Sendable, Equatable, CustomStringConvertible {
     }
 
     public let status: Status
+    /// Set when the kernel's OOM killer acted in the container's cgroup and init died of
+    /// SIGKILL: the memory limit it ran into (nil when unlimited), as `limitReached`.
+    public var outOfMemory: (limitReached: Bool, limit: UInt64?)?
 
-    public init(status: Status) { self.status = status }
+    public init(status: Status, outOfMemory: (limitReached: Bool, limit: UInt64?)? = nil) {
+        self.status = status
+        self.outOfMemory = outOfMemory
+    }
+
+    public static func == (left: ContainerExit, right: ContainerExit) -> Bool {
+        left.status == right.status && left.outOfMemory?.limit == right.outOfMemory?.limit
+            && (left.outOfMemory == nil) == (right.outOfMemory == nil)
+    }
 
     /// The kernel reports reboot(2) inside a PID namespace as init killed by SIGHUP (restart)
     /// or SIGINT (power off, halt); a clean exit is a power-off too; anything else a crash.
@@ -38,8 +49,11 @@ public struct ContainerExit: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch status {
-        case .exited(let code): "init exited with status \(code) (\(reason.rawValue))"
-        case .killed(let signal): "init was killed by signal \(signal) (\(reason.rawValue))"
+        case .exited(let code): return "init exited with status \(code) (\(reason.rawValue))"
+        case .killed(let signal):
+            guard let outOfMemory else { return "init was killed by signal \(signal) (\(reason.rawValue))" }
+            let limit = outOfMemory.limit.map { "limit \(MemorySize.text($0))" } ?? "no limit"
+            return "init was killed by signal \(signal): out of memory (\(limit)) (\(reason.rawValue))"
         }
     }
 }
