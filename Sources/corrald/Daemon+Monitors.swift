@@ -17,8 +17,9 @@ extension Daemon {
             container.lastPhase = nil
             container.killAt = nil
         } catch {
-            let delay = retryLater(container)
+            let delay = retryLater(name, container)
             logger.error("\(name): cannot start its monitor: \(error); trying again in \(delay) s")
+            recordMonitorFailure(name, container, problem: "cannot start its monitor: \(error)")
         }
     }
 
@@ -37,8 +38,16 @@ extension Daemon {
 
     /// Schedules another start of a container whose monitor failed, with the back-off of a
     /// crashing container (1 s, doubling up to 60 s); returns the delay.
-    func retryLater(_ container: Container) -> Int64 {
+    func retryLater(_ name: String, _ container: Container) -> Int64 {
+        // A monitor that ran its container long enough starts the count afresh, as a container does.
+        if let since = container.runningSince, WallClock.now() - since >= RestartPolicy.resetAfterSeconds {
+            container.monitorFailures = 0
+        }
+        container.runningSince = nil
         container.monitorFailures += 1
+        if container.monitorFailures >= RestartPolicy.crashLoopRestarts {
+            logger.warning("\(name): crash loop: its monitor failed \(container.monitorFailures) times in a row")
+        }
         let delay = RestartPolicy.delay(consecutive: container.monitorFailures, reason: .crashed)
         container.restartAt = WallClock.now() + delay
         return delay
@@ -94,8 +103,9 @@ extension Daemon {
             // goes now.
             reclaimLeftovers(of: name, record: record)
             if !shuttingDown {
-                let delay = retryLater(container)
+                let delay = retryLater(name, container)
                 logger.error("\(name): its monitor (pid \(monitor.pid)) died; starting it again in \(delay) s")
+                recordMonitorFailure(name, container, problem: "its monitor (pid \(monitor.pid)) died")
             }
         }
         notifier.notify("STATUS=\(statusSummary())")
@@ -162,6 +172,28 @@ extension Daemon {
                 container.next = .start(container.domain, file: container.file)
                 stop(container)
             }
+        }
+    }
+
+    /// No monitor writes the record of a container whose monitor failed: corrald does, so
+    /// `list` and `status` show the problem and the next attempt.
+    func recordMonitorFailure(_ name: String, _ container: Container, problem: String) {
+        var record = state.read(name) ?? ContainerRecord(name: name, phase: .backoff, monitorPID: 0, monitorStartTime: 0,
+                                                          definition: container.file, since: WallClock.now())
+        record.phase = .backoff
+        record.monitorPID = 0
+        record.monitorStartTime = 0
+        record.initPID = nil
+        record.since = WallClock.now()
+        record.restarts += 1
+        record.consecutiveRestarts = container.monitorFailures
+        record.nextStart = container.restartAt
+        record.message = container.monitorFailures >= RestartPolicy.crashLoopRestarts
+            ? "crash loop: \(container.monitorFailures) failures of its monitor in a row; \(problem)" : problem
+        do {
+            try state.write(record)
+        } catch {
+            logger.error("\(name): cannot write its record: \(error)")
         }
     }
 }

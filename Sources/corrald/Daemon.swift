@@ -19,8 +19,11 @@ final class Daemon {
         /// A monitor that died without recording a stop (or could not be spawned) is started
         /// again at this time, with the containers' own back-off.
         var restartAt: Int64?
-        /// Monitors in a row that died or could not be spawned; reset once one runs its container.
+        /// Monitors in a row that died or could not be spawned; reset once one has run its
+        /// container for RestartPolicy.resetAfterSeconds.
         var monitorFailures = 0
+        /// When its current monitor's record last said "running".
+        var runningSince: Int64?
         /// Asked to stop: SIGKILL for the monitor if it is still there at this time.
         var killAt: Int64?
 
@@ -256,7 +259,7 @@ final class Daemon {
         case .starting:
             logger.info("\(name): starting")
         case .running:
-            container.monitorFailures = 0
+            container.runningSince = WallClock.now()
             logger.info("\(name): running, init pid \(record.initPID.map(String.init) ?? "-")")
         case .backoff:
             let delay = (record.nextStart ?? record.since) - WallClock.now()

@@ -28,8 +28,14 @@ struct DaemonOptions {
     static func load(configFile: String?) throws -> DaemonOptions {
         var options = DaemonOptions()
         let path = configFile ?? defaultConfigFile
+        // `--config /dev/null`: no configuration file at all.
+        if path == "/dev/null" { return options }
         guard let text = StateDirectory.contents(of: path) else {
             if configFile == nil && access(path, F_OK) != 0 { return options }
+            var status = stat()
+            if stat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG {
+                throw ValidationError("\(path): cannot read the configuration: not a regular file")
+            }
             throw ValidationError("\(path): cannot read the configuration: \(errnoText(errno))")
         }
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -139,7 +139,10 @@ struct RobustnessTests {
         try ContainerSandbox.with { sandbox in
             try sandbox.installSyscallProbe()
             try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/host", withIntermediateDirectories: true)
+            // With a writable image, which the orphan holds until it is gone.
+            let image = try FilesystemTypeTests.ext4Image(sandbox, named: "orphan", containing: "x\n")
             let host = "<filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>"
+                + "<filesystem type='file'><source file='\(image)'/><target dir='/data'/></filesystem>"
             let launcher = try sandbox.start(sandbox.domain("orphan", script: "touch /host/up; exec /bin/probe no-parent-death-signal /bin/sleep 1000",
                                                          devices: host), name: "orphan")
             for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") && launcher.isRunning {
@@ -157,6 +160,36 @@ struct RobustnessTests {
             #expect(run.output == "fresh\n", "\(run.errors)")
             for _ in 0..<3000 where !sandbox.processesRootedHere().isEmpty { Thread.sleep(forTimeInterval: 0.01) }
             CgroupTests.expectNoCgroup("orphan", in: sandbox)
+        }
+    }
+
+    /// The state directory's files are read without blocking and only when regular: a FIFO or
+    /// a link to /dev/zero in a record's place is ignored, never waited on or read forever.
+    @Test func hostileStateFilesNeitherHangNorFloodAStart() throws {
+        try ContainerSandbox.with { sandbox in
+            try FileManager.default.createDirectory(atPath: sandbox.state, withIntermediateDirectories: true)
+            #expect(mkfifo("\(sandbox.state)/fifo.launcher", 0o644) == 0)
+            try FileManager.default.createSymbolicLink(atPath: "\(sandbox.state)/zero.launcher", withDestinationPath: "/dev/zero")
+            for name in ["fifo", "zero"] {
+                let run = try sandbox.run(sandbox.domain(name, script: "echo \(name)-ran"))
+                #expect(run.output == "\(name)-ran\n", "\(run.errors)")
+            }
+        }
+    }
+
+    @Test func aNonRawImageAndANonEmptyStagingDirectoryAreRefused() throws {
+        try ContainerSandbox.with { sandbox in
+            let image = try FilesystemTypeTests.ext4Image(sandbox, named: "q", containing: "x\n")
+            let qcow = try sandbox.run(sandbox.domain("qcow", script: "true", devices: """
+                <filesystem type='file'><driver type='loop' format='qcow2'/><source file='\(image)'/><target dir='/data'/></filesystem>
+                """))
+            #expect(qcow.status == 125)
+            #expect(qcow.errors.contains("<filesystem type='file'> on '/data': format 'qcow2' cannot be attached"), "\(qcow.errors)")
+            try FileManager.default.createDirectory(atPath: "\(sandbox.state)/full.root/something", withIntermediateDirectories: true)
+            let full = try sandbox.run(sandbox.domain("full", script: "true"))
+            #expect(full.status == 125)
+            #expect(full.errors == "full: cannot start: staging directory '\(sandbox.state)/full.root' is not empty; remove what is in it\n")
+            try FileManager.default.removeItem(atPath: "\(sandbox.state)/full.root")
         }
     }
 

@@ -51,8 +51,29 @@ struct DaemonRobustnessTests {
             daemon.wait("the failure, twice") { daemon.log.contains("trying again in 2 s") }
             #expect(daemon.log.contains("nolog: cannot start its monitor: open '\(log)': Is a directory; trying again in 1 s"),
                     "\(daemon.log.suffix(800))")
+            // The record corrald writes in the monitor's place says so.
+            #expect(daemon.record("nolog")?.phase == .backoff)
+            #expect(daemon.record("nolog")?.message?.contains("cannot start its monitor: open '\(log)': Is a directory") == true,
+                    "\(String(describing: daemon.record("nolog")?.message))")
             try FileManager.default.removeItem(atPath: log)
             daemon.wait("the container running once its log can be opened", seconds: 30) { daemon.running("nolog") != nil }
+        }
+    }
+
+    /// A monitor killed again and again, each time just after its container runs: the delay
+    /// grows as for a crashing container (the count is reset only by a long run).
+    @Test func aMonitorThatKeepsDyingBacksOff() throws {
+        try withDaemon { daemon in
+            try daemon.write("fragile.xml", daemon.service("fragile"))
+            try daemon.start()
+            for round in 1...2 {
+                daemon.wait("fragile running (round \(round))") { daemon.running("fragile") != nil && daemon.record("fragile")?.monitorPID ?? 0 > 0 }
+                let monitor = try #require(daemon.record("fragile")?.monitorPID)
+                #expect(kill(monitor, SIGKILL) == 0)
+                daemon.wait("its death logged (round \(round))") { daemon.log.contains("its monitor (pid \(monitor)) died") }
+            }
+            #expect(daemon.log.contains("starting it again in 1 s") && daemon.log.contains("starting it again in 2 s"), "\(daemon.log.suffix(800))")
+            daemon.wait("fragile back", seconds: 30) { daemon.running("fragile") != nil }
         }
     }
 

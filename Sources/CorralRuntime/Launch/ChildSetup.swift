@@ -21,6 +21,9 @@ struct ChildSetup {
         guard setgroups(0, nil) == 0 else { fail(.setGroups) }
         guard corral_setresgid(0, 0, 0) == 0 else { fail(.setGroupID) }
         guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
+        // Dies with the monitor from here on (a change of credentials clears it: set again
+        // before exec). Before this point, the go pipe's end of file stops it.
+        _ = corral_set_parent_death_signal(SIGKILL)
         let tree = corral_receive_descriptor(context.initChannel)
         guard tree >= 0 else { fail(.receiveMounts) }
         guard corral_setns(tree, Int32(CLONE_NEWNS)) == 0 else { fail(.joinMounts) }
@@ -68,9 +71,13 @@ struct ChildSetup {
             guard corral_seccomp_set_filter(program) == 0 else { fail(.seccomp) }
         }
         // If the monitor dies, so does the container: an unsupervised container would be
-        // invisible to corrald. Set last, as a change of credentials clears it; the monitor is
-        // single-threaded, so its "parent thread" is the monitor.
+        // invisible to corrald. Set again last, as a change of credentials clears it; the
+        // monitor is single-threaded, so its "parent thread" is the monitor. A monitor that
+        // died before could not deliver it: the go pipe, which it holds until the exec, then
+        // has no writer left — stop here instead.
         _ = corral_set_parent_death_signal(SIGKILL)
+        var monitor = pollfd(fd: context.goDescriptor, events: Int16(POLLIN), revents: 0)
+        if poll(&monitor, 1, 0) > 0, monitor.revents & Int16(POLLHUP) != 0 { _exit(125) }
         // Whatever the caller leaked to us stays out of the container (the error pipe closes
         // on exec too, which is how the parent learns that exec succeeded).
         _ = corral_close_range(3, UInt32.max, CORRAL_CLOSE_RANGE_CLOEXEC)

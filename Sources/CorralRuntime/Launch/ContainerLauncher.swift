@@ -106,23 +106,24 @@ public enum ContainerLauncher {
         let hostMounts = writableBinds ? HostMounts() : nil
         let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath,
                              hostSubmounts: { hostMounts?.hasMounts(below: $0) ?? false })
+        // First what a killed launcher of this name left running: it may hold this
+        // container's images.
+        let claim = LauncherClaim(container: domain.name, paths: paths)
+        let reclaimed = paths.usesCgroups && claim.reclaimOrphan(
+            relativePath: CgroupPlan.relativePath(parent: paths.cgroupParent, name: domain.name), layout: cgroupLayout)
         let pipes = try LaunchPipes()
         let preparation: LaunchPreparation
         do {
-            preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths, console: console, pipes: pipes)
+            preparation = try LaunchPreparation(domain: domain, plan: plan, paths: paths, console: console, pipes: pipes,
+                                                imagesMayBeReleasing: reclaimed)
         } catch {
             if plan.root != nil { HostDirectory.remove(paths.stagingRoot(for: domain.name)) }
             throw error
         }
         defer { preparation.releaseLoopDevices() }
         preparation.context.standardStreams = standardStreams
-        let claim = LauncherClaim(container: domain.name, paths: paths)
         let cgroup: ContainerCgroup?
         do {
-            if paths.usesCgroups {
-                claim.reclaimOrphan(relativePath: CgroupPlan.relativePath(parent: paths.cgroupParent, name: domain.name),
-                                    layout: cgroupLayout)
-            }
             cgroup = try makeCgroup(domain, paths: paths, devices: preparation.deviceRules)
             try claim.record()
         } catch {
@@ -169,12 +170,15 @@ public enum ContainerLauncher {
             // The mounter builds the tree while the cgroup placement (slow on v1) happens; the
             // second byte says init is placed.
             try cgroup?.place(container.pid)
-            try release(pipes.go.writing, last: true)
+            // The go pipe stays open until init has exec'd: its end of file is how init learns
+            // that this launcher died before its parent-death signal could.
+            try release(pipes.go.writing)
             try waitForSetup(pipes.errors.reading, stopRequests: stopRequests)
             if let failure = try readFailure(pipes.errors.reading) {
                 throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, options: preparation.stepOptions,
                                                       launch: preparation.description), code: .setupFailed)
             }
+            pipes.go.writing.close()
             // Running: what `corralctl exec` needs to find it.
             try claim.record(initPID: container.pid, definition: definitionPath(file))
             spawner.map { _ = reap($0) }
@@ -276,17 +280,24 @@ public enum ContainerLauncher {
     /// run something other than what the file says.
     public static func refuseUnsupported(_ domain: Domain, file: String) throws {
         let unsupported = domain.unsupportedElements
-        guard !unsupported.isEmpty else { return }
+        // An image format other than raw would be attached as raw: its bytes mounted as a filesystem.
+        let images = domain.filesystems.compactMap { filesystem -> String? in
+            guard case .file = filesystem.source, let format = filesystem.driver?.format, format != "raw",
+                  !FilesystemDriver.filesystemFormats.contains(format) else { return nil }
+            return "\(file): error: <filesystem type='file'> on '\(filesystem.target)': format '\(format)' cannot be attached; "
+                + "Corral attaches raw images only (convert it: qemu-img convert -O raw)"
+        }
+        guard !unsupported.isEmpty || !images.isEmpty else { return }
         let lines = unsupported.map { "\(file):\($0.line): error: <\($0.name)>: not supported by Corral; remove it to start this container" }
+            + images
         throw RuntimeError(lines.joined(separator: "\n"), code: .unsupported)
     }
 
     /// One byte to init. EPIPE means it is gone already: its failure record says why, which
     /// the caller reads next.
-    private static func release(_ go: OwnedDescriptor, last: Bool = false) throws {
+    private static func release(_ go: OwnedDescriptor) throws {
         var byte: UInt8 = 1
         guard write(go.rawValue, &byte, 1) == 1 || errno == EPIPE else { throw SystemCallError.last("write", "the child's start pipe") }
-        if last { go.close() }
     }
 
     /// EOF means execve succeeded (the pipe is CLOEXEC); a record means a step failed.

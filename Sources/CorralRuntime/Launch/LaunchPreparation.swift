@@ -20,6 +20,7 @@ final class LaunchPreparation {
     let description: ChildLaunchDescription
     /// Named on the loop devices it attaches.
     private let containerName: String
+    private let imagesMayBeReleasing: Bool
     var context: ChildContext
     /// Init's namespaces, open from when it exists until the mounter has been spawned.
     private var namespaces: [OwnedDescriptor] = []
@@ -27,7 +28,11 @@ final class LaunchPreparation {
     /// 256 KiB is far beyond any real /etc/passwd; a larger file is refused, not truncated.
     static let lookupBufferSize = 256 * 1024
 
-    init(domain: Domain, plan: MountPlan, paths: RuntimePaths, console: ConsolePTY?, pipes: LaunchPipes) throws {
+    /// `imagesMayBeReleasing`: an orphan of this name was just killed, whose loop devices
+    /// release its images only once its mount namespace is gone; their locks are waited for.
+    init(domain: Domain, plan: MountPlan, paths: RuntimePaths, console: ConsolePTY?, pipes: LaunchPipes,
+         imagesMayBeReleasing: Bool = false) throws {
+        self.imagesMayBeReleasing = imagesMayBeReleasing
         stagingRoot = plan.root == nil ? nil : paths.stagingRoot(for: domain.name)
         containerName = domain.name
         let initDirectory = domain.os.initDirectory ?? "/"
@@ -72,6 +77,10 @@ final class LaunchPreparation {
         if let root = plan.root, let stagingRoot {
             try HostDirectory.create(paths.stateDirectory, mode: 0o755)
             try HostDirectory.create(stagingRoot, mode: 0o755)
+            // Something in it would be hidden under the root and keep it from being removed.
+            guard FileIO.entries(of: stagingRoot).isEmpty else {
+                throw RuntimeError("staging directory '\(stagingRoot)' is not empty; remove what is in it", code: .busy)
+            }
             context.rootMount = try childMount(for: root)
         }
         var mounts: [ChildMount] = []
@@ -186,7 +195,8 @@ final class LaunchPreparation {
             source = resolved
             options = [MountOption("source", device)] + (step.flags.contains(.readOnly) ? [MountOption("ro")] : [])
         case .imageFile(let image, let type):
-            let loop = try LoopDevice.attach(image: image, readOnly: step.flags.contains(.readOnly), owner: containerName)
+            let loop = try LoopDevice.attach(image: image, readOnly: step.flags.contains(.readOnly), owner: containerName,
+                                             waitForRelease: imagesMayBeReleasing)
             loopDevices.append(loop)
             deviceRules.append(.filesystemDevice(loop.number, readOnly: step.flags.contains(.readOnly)))
             let resolved = try type ?? FilesystemProbe.type(of: loop.path, described: image)

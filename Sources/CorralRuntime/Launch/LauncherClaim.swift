@@ -56,11 +56,15 @@ public struct LauncherClaim {
         FileIO.text(path).flatMap(Record.init(decoding:))
     }
 
-    /// Reclaims the cgroup `relativePath` when the launcher recorded for it is gone.
-    func reclaimOrphan(relativePath: String, layout: CgroupLayout?) {
-        guard let record = read(), !ProcessIdentity.isAlive(record.launcherPID, startTime: record.launcherStartTime) else { return }
+    /// Reclaims the cgroup `relativePath` when the launcher recorded for it is gone; true when
+    /// it did (the orphan's loop devices are then being released).
+    func reclaimOrphan(relativePath: String, layout: CgroupLayout?) -> Bool {
+        guard let record = read(), !ProcessIdentity.isAlive(record.launcherPID, startTime: record.launcherStartTime) else {
+            return false
+        }
         if let layout { ContainerCgroup.reclaim(relativePath: relativePath, layout: layout) }
         release()
+        return true
     }
 
     /// Records this process as the container's launcher, and `initPID` once it runs.

@@ -23,7 +23,9 @@ final class LoopDevice {
     /// with an open-file-description lock on the very descriptor the loop device keeps, so the
     /// lock lasts exactly as long as the device: a second container cannot attach it, not
     /// even read-only, while read-only users may share one.
-    static func attach(image: String, readOnly: Bool, owner: String) throws -> LoopDevice {
+    /// `waitForRelease`: a lock held now may be let go within a second (a killed container's
+    /// loop device detaching): try for that long.
+    static func attach(image: String, readOnly: Bool, owner: String, waitForRelease: Bool = false) throws -> LoopDevice {
         let access = readOnly ? O_RDONLY : O_RDWR
         // Non-blocking: a FIFO at the image's path must not hang the start.
         let backing = try OwnedDescriptor.open(image, access | O_NONBLOCK | O_NOCTTY)
@@ -31,7 +33,7 @@ final class LoopDevice {
         guard fstat(backing.rawValue, &status) == 0 else { throw SystemCallError.last("fstat", image) }
         guard (status.st_mode & S_IFMT) == S_IFREG else { throw RuntimeError("image '\(image)' is not a regular file") }
         guard fcntl(backing.rawValue, F_SETFL, access) == 0 else { throw SystemCallError.last("fcntl F_SETFL", image) }
-        try lock(backing, image: image, readOnly: readOnly)
+        try lock(backing, image: image, readOnly: readOnly, attempts: waitForRelease ? 100 : 1)
         let control = try OwnedDescriptor.open("/dev/loop-control", O_RDWR)
         // Another process may take the device between GET_FREE and CONFIGURE: try again.
         for _ in 0..<32 {
@@ -56,10 +58,15 @@ final class LoopDevice {
     }
 
     /// A write lock for a writable image, a read lock for a read-only one (F_OFD_SETLK).
-    private static func lock(_ backing: OwnedDescriptor, image: String, readOnly: Bool) throws {
+    private static func lock(_ backing: OwnedDescriptor, image: String, readOnly: Bool, attempts: Int) throws {
         var lock = flock()
         lock.l_type = Int16(readOnly ? F_RDLCK : F_WRLCK)
         lock.l_whence = Int16(SEEK_SET)
+        for _ in 1..<max(1, attempts) {
+            if fcntl(backing.rawValue, 37 /* F_OFD_SETLK */, &lock) == 0 { return }
+            guard errno == EAGAIN || errno == EACCES else { break }
+            usleep(10_000)
+        }
         guard fcntl(backing.rawValue, 37 /* F_OFD_SETLK, GNU-only */, &lock) == 0 else {
             guard errno == EAGAIN || errno == EACCES else { throw SystemCallError.last("fcntl F_OFD_SETLK", image) }
             let holders = holdersOf(image)

@@ -3,20 +3,29 @@ import Glibc
 /// Whole reads and writes on descriptors and small files — state records, cgroup files, /proc
 /// entries, logs, pipes — without Foundation, retrying interrupted calls in one place.
 public enum FileIO {
+    /// What a small file — a record, a cgroup or /proc file — may hold: more is refused.
+    public static let maximumFileSize = 16 << 20
+
     /// The file's bytes as UTF-8 text, or nil when it cannot be opened or read.
     public static func text(_ path: String) -> String? {
         bytes(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The bytes of the regular file at `path`, at most `maximumFileSize` of them; nil when it
+    /// cannot be read, or is anything else: opened without blocking and checked first, so a
+    /// FIFO or a link to /dev/zero where a record should be never hangs or floods the reader.
     public static func bytes(atPath path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        return readAll(descriptor)
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return readAll(descriptor, limit: maximumFileSize)
     }
 
-    /// Everything `descriptor` yields until end of file; nil on a read error.
-    public static func readAll(_ descriptor: Int32) -> [UInt8]? {
+    /// Everything `descriptor` yields until end of file; nil on a read error, or past `limit`
+    /// bytes.
+    public static func readAll(_ descriptor: Int32, limit: Int = Int.max) -> [UInt8]? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -24,6 +33,7 @@ public enum FileIO {
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return nil }
             if count == 0 { return bytes }
+            guard bytes.count + count <= limit else { return nil }
             bytes += chunk[0..<count]
         }
     }
