@@ -20,9 +20,7 @@ struct ExecTests {
                 try? FileManager.default.removeItem(atPath: release)
                 container.waitUntilExit()
             }
-            for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") && container.isRunning {
-                Thread.sleep(forTimeInterval: 0.01)
-            }
+            ContainerSandbox.waitUntil({ FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") }, while: { container.isRunning })
             try #require(FileManager.default.fileExists(atPath: "\(sandbox.directory)/up"), "the container never ran")
             try body(sandbox) { arguments, input in
                 let command = ([ContainerSandbox.corralctl, "exec", "--state-dir", sandbox.state, "target"] + arguments)

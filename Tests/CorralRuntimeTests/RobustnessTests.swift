@@ -64,7 +64,7 @@ struct RobustnessTests {
                 holder.waitUntilExit()
             }
             // Attached once a loop device is backed by the image.
-            for _ in 0..<3000 where sandbox.loopDevicesBacked().isEmpty { Thread.sleep(forTimeInterval: 0.01) }
+            ContainerSandbox.waitUntil { !sandbox.loopDevicesBacked().isEmpty }
             try #require(!sandbox.loopDevicesBacked().isEmpty, "the first container never attached the image")
             for readOnly in [false, true] {
                 let second = try sandbox.run(sandbox.domain("second", script: "true", devices: filesystem(readOnly)))
@@ -97,9 +97,7 @@ struct RobustnessTests {
                 try? FileManager.default.removeItem(atPath: release)
                 holder.waitUntilExit()
             }
-            for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/holding") && holder.isRunning {
-                Thread.sleep(forTimeInterval: 0.01)
-            }
+            ContainerSandbox.waitUntil({ FileManager.default.fileExists(atPath: "\(sandbox.directory)/holding") }, while: { holder.isRunning })
             try #require(FileManager.default.fileExists(atPath: "\(sandbox.directory)/holding"), "the first container never ran")
             let second = try sandbox.run(sandbox.domain("second", script: "true", devices: """
                 <filesystem type='block'><source dev='\(device)'/><target dir='/data'/><readonly/></filesystem>
@@ -117,13 +115,11 @@ struct RobustnessTests {
             try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/host", withIntermediateDirectories: true)
             let host = "<filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>"
             let launcher = try sandbox.start(sandbox.domain("again", script: "touch /host/up; sleep 1000", devices: host), name: "again")
-            for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") && launcher.isRunning {
-                Thread.sleep(forTimeInterval: 0.01)
-            }
+            ContainerSandbox.waitUntil({ FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") }, while: { launcher.isRunning })
             try #require(FileManager.default.fileExists(atPath: "\(sandbox.directory)/up"))
             kill(launcher.processIdentifier, SIGKILL)
             launcher.waitUntilExit()
-            for _ in 0..<3000 where !sandbox.processesRootedHere().isEmpty { Thread.sleep(forTimeInterval: 0.01) }
+            ContainerSandbox.waitUntil { sandbox.processesRootedHere().isEmpty }
             #expect(sandbox.processesRootedHere().isEmpty, "the container died with its launcher")
             let leftovers = CgroupTests.cgroupDirectories("again", parent: sandbox.cgroupParent).filter { FileManager.default.fileExists(atPath: $0) }
             #expect(!leftovers.isEmpty, "a killed launcher cannot clean up: the next start must")
@@ -145,20 +141,18 @@ struct RobustnessTests {
                 + "<filesystem type='file'><source file='\(image)'/><target dir='/data'/></filesystem>"
             let launcher = try sandbox.start(sandbox.domain("orphan", script: "touch /host/up; exec /bin/probe no-parent-death-signal /bin/sleep 1000",
                                                          devices: host), name: "orphan")
-            for _ in 0..<3000 where !FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") && launcher.isRunning {
-                Thread.sleep(forTimeInterval: 0.01)
-            }
+            ContainerSandbox.waitUntil({ FileManager.default.fileExists(atPath: "\(sandbox.directory)/up") }, while: { launcher.isRunning })
             try #require(FileManager.default.fileExists(atPath: "\(sandbox.directory)/up"))
             // Until sleep runs, the parent-death signal may still be set: wait for it.
             let sleeping = { sandbox.processesRootedHere().contains { pid in
                 ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "") == "sleep\n" } }
-            for _ in 0..<3000 where !sleeping() { Thread.sleep(forTimeInterval: 0.01) }
+            ContainerSandbox.waitUntil(sleeping)
             kill(launcher.processIdentifier, SIGKILL)
             launcher.waitUntilExit()
             #expect(!sandbox.processesRootedHere().isEmpty, "the orphan outlived its launcher (what this test is about)")
             let run = try sandbox.run(sandbox.domain("orphan", script: "echo fresh", devices: host))
             #expect(run.output == "fresh\n", "\(run.errors)")
-            for _ in 0..<3000 where !sandbox.processesRootedHere().isEmpty { Thread.sleep(forTimeInterval: 0.01) }
+            ContainerSandbox.waitUntil { sandbox.processesRootedHere().isEmpty }
             CgroupTests.expectNoCgroup("orphan", in: sandbox)
         }
     }
@@ -248,7 +242,7 @@ struct RobustnessTests {
                     return stat.split(separator: ")").last?.split(separator: " ").dropFirst(1).first == Substring(String(process.processIdentifier))
                 }
             }
-            for _ in 0..<3000 where !hasChild() && process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+            ContainerSandbox.waitUntil({ hasChild() }, while: { process.isRunning })
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(30)
             while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
@@ -283,7 +277,7 @@ struct RobustnessTests {
                     return text.contains("FROZEN") || text.contains("frozen 1")
                 }
             }
-            for _ in 0..<3000 where !frozen() && process.isRunning { Thread.sleep(forTimeInterval: 0.01) }
+            ContainerSandbox.waitUntil({ frozen() }, while: { process.isRunning })
             #expect(frozen(), "the container never froze itself")
             kill(process.processIdentifier, SIGTERM)
             // Ends within its stop timeout (the harness would record a hang after a minute).

@@ -102,6 +102,14 @@ public final class ContainerSandbox: @unchecked Sendable {
                                         in: directory, signalAfter: signalAfter)
     }
 
+    /// Polls `condition` every 10 ms until it holds or `while` (a process still running, say)
+    /// no longer does, for 30 s at most; whether it held.
+    @discardableResult
+    public static func waitUntil(_ condition: () -> Bool, while alive: () -> Bool = { true }) -> Bool {
+        for _ in 0..<3000 where !condition() && alive() { Thread.sleep(forTimeInterval: 0.01) }
+        return condition()
+    }
+
     /// Starts `definition` with `corralctl run` and returns at once; the caller waits for it.
     public func start(_ definition: String, name: String) throws -> Process {
         let file = "\(directory)/\(name).xml"
