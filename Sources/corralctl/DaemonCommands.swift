@@ -68,10 +68,12 @@ struct Status: ParsableCommand {
         if let message = record.message { rows.append(("problem", message)) }
         if let cgroup = record.cgroup { rows.append(("cgroup", cgroup)) }
         if let statistics {
-            func mebibytes(_ bytes: UInt64?) -> String { bytes.map { "\($0 / 1024 / 1024) MiB" } ?? "-" }
-            rows.append(("memory", "\(mebibytes(statistics.memoryCurrent)) (peak \(mebibytes(statistics.memoryPeak)), limit \(statistics.memoryLimit.map { "\($0 / 1024 / 1024) MiB" } ?? "none"))"))
+            func size(_ bytes: UInt64?) -> String { bytes.map(MemorySize.text) ?? "-" }
+            let memoryLimit = statistics.memoryLimit.map { " of \(MemorySize.text($0))" } ?? " (no limit)"
+            rows.append(("memory", "\(size(statistics.memoryCurrent))\(memoryLimit), peak \(size(statistics.memoryPeak))"))
             rows.append(("cpu time", statistics.cpuMicroseconds.map { "\($0 / 1000) ms" } ?? "-"))
-            rows.append(("tasks", statistics.tasks.map(String.init) ?? "-"))
+            let tasksLimit = statistics.tasksLimit.map { " of \($0)" } ?? " (no limit)"
+            rows.append(("tasks", (statistics.tasks.map(String.init) ?? "-") + tasksLimit))
         }
         for (key, value) in rows { print("\((key + ":").padding(to: 13)) \(value)") }
     }
@@ -83,14 +85,17 @@ struct Logs: ParsableCommand {
 
     @Argument(help: "The container's name.") var name: String
     @Flag(name: .shortAndLong, help: "Keep printing what the container writes.") var follow = false
+    @Flag(help: "The bytes as they are, also on a terminal (control sequences are otherwise shown as ^[ …).") var raw = false
     @Option(name: .customLong("log-dir"), help: ArgumentHelp("corrald's log directory.", valueName: "dir"))
     var logDirectory = "/var/log/corral"
 
     func run() throws {
         let path = "\(logDirectory)/\(name).log"
         guard access(path, R_OK) == 0 else { throw ValidationError("cannot read \(path): \(errnoText(errno))") }
-        if let rotated = StateDirectory.contents(of: path + ".1") { print(rotated, terminator: "") }
-        var follower = LogFollower(path: path)
+        // On a terminal, what the container wrote must not drive it (escape sequences).
+        let escaping = !raw && isatty(1) == 1
+        if let rotated = FileIO.bytes(atPath: path + ".1") { LogFollower.emit(rotated[...], escaping: escaping) }
+        var follower = LogFollower(path: path, escaping: escaping)
         follower.printNew()
         while follow {
             usleep(200_000)
@@ -102,10 +107,35 @@ struct Logs: ParsableCommand {
 /// Prints what was appended to a log since the last call, starting over when it was rotated.
 struct LogFollower {
     let path: String
+    let escaping: Bool
     private var offset: off_t = 0
     private var inode: ino_t = 0
 
-    init(path: String) { self.path = path }
+    init(path: String, escaping: Bool) {
+        self.path = path
+        self.escaping = escaping
+    }
+
+    /// Writes `bytes` to stdout as they are, or with control characters other than newline,
+    /// tab and carriage return shown in caret notation (ESC as ^[).
+    static func emit(_ bytes: ArraySlice<UInt8>, escaping: Bool) {
+        guard escaping else {
+            _ = bytes.withUnsafeBytes { FileIO.writeAll(1, $0) }
+            return
+        }
+        var shown: [UInt8] = []
+        shown.reserveCapacity(bytes.count)
+        for byte in bytes {
+            if byte < 0x20 && byte != 0x0A && byte != 0x09 && byte != 0x0D {
+                shown += [UInt8(ascii: "^"), byte + 0x40]
+            } else if byte == 0x7F {
+                shown += [UInt8(ascii: "^"), UInt8(ascii: "?")]
+            } else {
+                shown.append(byte)
+            }
+        }
+        _ = shown.withUnsafeBytes { FileIO.writeAll(1, $0) }
+    }
 
     mutating func printNew() {
         var status = stat()
@@ -122,7 +152,7 @@ struct LogFollower {
         while true {
             let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
             guard count > 0 else { break }
-            _ = buffer.withUnsafeBytes { write(1, $0.baseAddress, count) }
+            LogFollower.emit(buffer[0..<count], escaping: escaping)
             offset += off_t(count)
         }
     }

@@ -12,3 +12,12 @@ import Testing
         #expect(exit.exitCode == code)
     }
 }
+
+@Suite struct MemorySizeTests {
+    @Test func sizesAreShownInTheBestUnit() {
+        #expect(MemorySize.text(512) == "512 B")
+        #expect(MemorySize.text(300 * 1024) == "300 KiB")
+        #expect(MemorySize.text(32 << 20) == "32 MiB")
+        #expect(MemorySize.text((3 << 29)) == "1.5 GiB")
+    }
+}

@@ -34,8 +34,10 @@ struct CorralctlDaemonTests {
             #expect(status.output.contains("definition:   \(daemon.configDirectory)/web.xml"))
             // What its cgroup says: memory against its limit, CPU time, tasks.
             #expect(status.output.contains("cgroup:       \(daemon.sandbox.cgroupParent)/web"), "\(status.output)")
-            #expect(status.output.contains("limit 64 MiB)"), "\(status.output)")
-            #expect(status.output.split(separator: "\n").contains { $0.hasPrefix("tasks:") && $0.hasSuffix(" 2") }, "\(status.output)")
+            // Sizes in the best unit (a small container is not "0 MiB"), usage against the limit.
+            let memory = status.output.split(separator: "\n").first { $0.hasPrefix("memory:") } ?? ""
+            #expect(memory.contains(" of 64 MiB, peak ") && !memory.hasPrefix("memory:       0 "), "\(status.output)")
+            #expect(status.output.split(separator: "\n").contains("tasks:        2 of 4096"), "\(status.output)")
             let statusJSON = try corralctl(daemon, ["status", "web", "--format", "json"] + state)
             let object = try JSONSerialization.jsonObject(with: Data(statusJSON.output.utf8)) as? [String: Any]
             #expect(object?["memory_limit_bytes"] as? Int == 64 << 20)
@@ -104,6 +106,23 @@ extension CorralctlDaemonTests {
                 """, "/dev/null"], in: daemon.sandbox.directory)
             #expect(dropped.output.contains("detached from quiet's console"), "\(dropped.output)")
             #expect(dropped.output.replacingOccurrences(of: "\r", with: "").hasSuffix("\nicanon\n"), "\(dropped.output)")
+        }
+    }
+
+    /// A log is printed byte for byte; on a terminal, the container's escape sequences are
+    /// shown, not obeyed, unless --raw.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func logsAreExactAndSafeOnATerminal() throws {
+        try withDaemon { daemon in
+            try daemon.write("noisy.xml", daemon.service("noisy", script: "printf 'clear\\033[2Jbyte end\\n'; sleep 1000"))
+            try daemon.start()
+            daemon.wait("noisy's output logged") { daemon.containerLog("noisy").contains("end") }
+            let logs = [ContainerSandbox.corralctl, "logs", "noisy", "--log-dir", daemon.logDirectory]
+            let plain = try ContainerSandbox.run(logs[0], Array(logs.dropFirst()), in: daemon.sandbox.directory)
+            #expect(plain.output.contains("clear\u{1B}[2Jbyte end"), "raw when not a terminal: \(plain.output)")
+            let terminal = try ContainerSandbox.run("/usr/bin/script", ["-qec", logs.joined(separator: " "), "/dev/null"],
+                                                    in: daemon.sandbox.directory)
+            #expect(terminal.output.contains("clear^[[2Jbyte"), "shown, not obeyed: \(terminal.output)")
         }
     }
 

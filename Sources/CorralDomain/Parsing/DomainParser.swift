@@ -78,7 +78,12 @@ public enum DomainParser {
             case "memory":
                 domain.memory = MemoryAmount.parse(child, context: &context)
             case "currentMemory":
-                domain.currentMemory = MemoryAmount.parse(child, context: &context)
+                // 0, as libvirt's LXC converter writes it, means "as <memory>": no value of its own.
+                if child.text.trimmingXMLWhitespace == "0" {
+                    context.checkAttributes(of: child, allowed: ["unit"])
+                } else {
+                    domain.currentMemory = MemoryAmount.parse(child, context: &context)
+                }
             case "vcpu":
                 domain.vcpu = parseVCPU(child, context: &context)
             case "memtune":
@@ -157,9 +162,11 @@ public enum DomainParser {
             vcpu.cpuset = cpuset
         }
         if let current = element.attribute("current") {
-            guard let value = context.unsigned(current, of: element, named: "current", as: UInt32.self, minimum: 1) else {
+            guard let value = context.unsigned(current, of: element, named: "current", as: UInt32.self) else {
                 return nil
             }
+            // 0, as libvirt's LXC converter writes it, means all of them.
+            guard value > 0 else { return vcpu }
             guard value <= count else {
                 context.report(element, "current \(value) exceeds the \(count) vcpus")
                 return nil

@@ -8,6 +8,8 @@ public struct CgroupStatistics: Sendable, Equatable {
     public var memoryLimit: UInt64?
     public var cpuMicroseconds: UInt64?
     public var tasks: UInt64?
+    /// nil when unlimited.
+    public var tasksLimit: UInt64?
 
     /// Reads the statistics of the cgroup `relativePath` (`corral/web`) on `layout`.
     public init(layout: CgroupLayout, relativePath: String) {
@@ -26,6 +28,7 @@ public struct CgroupStatistics: Sendable, Equatable {
             memoryLimit = number("\(directory)/memory.max")
             cpuMicroseconds = field("\(directory)/cpu.stat", "usage_usec")
             tasks = number("\(directory)/pids.current")
+            tasksLimit = number("\(directory)/pids.max")
         case .legacy(let hierarchies, _):
             let memory = hierarchies["memory"].map { "\($0)/\(relativePath)" }
             memoryCurrent = memory.flatMap { number("\($0)/memory.usage_in_bytes") }
@@ -34,6 +37,7 @@ public struct CgroupStatistics: Sendable, Equatable {
             memoryLimit = memory.flatMap { number("\($0)/memory.limit_in_bytes") }.flatMap { $0 >= (1 << 62) ? nil : $0 }
             cpuMicroseconds = hierarchies["cpuacct"].flatMap { number("\($0)/\(relativePath)/cpuacct.usage") }.map { $0 / 1000 }
             tasks = hierarchies["pids"].flatMap { number("\($0)/\(relativePath)/pids.current") }
+            tasksLimit = hierarchies["pids"].flatMap { number("\($0)/\(relativePath)/pids.max") }
         }
     }
 }
