@@ -147,6 +147,15 @@ import Testing
             }
             for folder in folders { #expect(map.contains("\(folder)/"), "the README's map does not name Sources/\(module)/\(folder)") }
         }
-        #expect(manager.fileExists(atPath: Self.repository.appendingPathComponent("docs/ARCHITECTURE.md").path))
+        let architecture = try String(contentsOf: Self.repository.appendingPathComponent("docs/ARCHITECTURE.md"), encoding: .utf8)
+        for module in try manager.contentsOfDirectory(atPath: sources.path) {
+            #expect(architecture.contains(module), "docs/ARCHITECTURE.md does not name Sources/\(module)")
+            let folders = try manager.contentsOfDirectory(atPath: sources.appendingPathComponent(module).path).filter { name in
+                var isDirectory: ObjCBool = false
+                return manager.fileExists(atPath: sources.appendingPathComponent("\(module)/\(name)").path, isDirectory: &isDirectory)
+                    && isDirectory.boolValue && name != "include"
+            }
+            for folder in folders { #expect(architecture.contains("`\(folder)/`"), "docs/ARCHITECTURE.md does not name \(module)/\(folder)") }
+        }
     }
 }
