@@ -21,7 +21,19 @@ public final class ConsoleLog {
         if descriptor >= 0 { close(descriptor) }
     }
 
-    public func append(_ bytes: UnsafeRawBufferPointer) {
+    /// Starts every event line; replaced in the container's output, so no line the container
+    /// writes can pass for one of Corral's (`corralctl logs` hides it on a terminal).
+    public static let eventMarker: UInt8 = 0x1F
+
+    /// The container's console output, with the event marker replaced by '?'.
+    public func appendConsole(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.contains(ConsoleLog.eventMarker) else { return append(bytes) }
+        var copy = Array(bytes)
+        for index in copy.indices where copy[index] == ConsoleLog.eventMarker { copy[index] = UInt8(ascii: "?") }
+        copy.withUnsafeBytes { append($0) }
+    }
+
+    private func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
         if size + bytes.count > capacity { rotate() }
         // A full disk loses log lines, never the container.
@@ -31,7 +43,7 @@ public final class ConsoleLog {
 
     /// A line from Corral itself, marked as such among the console output.
     public func event(_ text: String) {
-        var line = Array("[corral] \(text)\n".utf8)
+        var line = [ConsoleLog.eventMarker] + Array("[corral] \(text)\n".utf8)
         line.withUnsafeMutableBytes { append(UnsafeRawBufferPointer($0)) }
     }
 

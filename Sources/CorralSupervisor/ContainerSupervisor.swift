@@ -129,7 +129,7 @@ public final class ContainerSupervisor {
         defer { container.cleanUp() }
         let watch = InitPollLoop(domain: domain, paths: paths)
         return try watch.wait(for: container, stopRequests: stopRequests, console: console,
-                              consoleOutput: { log.append($0); consoleServer.send($0) },
+                              consoleOutput: { log.appendConsole($0); consoleServer.send($0) },
                               sources: { consoleServer.sources(console: console) }, onStop: { event in
             switch event {
             case .stopSignalSent(let signal):
@@ -143,7 +143,7 @@ public final class ContainerSupervisor {
     }
 
     private func copyConsole() {
-        console.drain { log.append($0); consoleServer.send($0) }
+        console.drain { log.appendConsole($0); consoleServer.send($0) }
     }
 
     /// Sleeps through the back-off, still logging the console; false when a stop came first.

@@ -126,6 +126,7 @@ struct LogFollower {
         var shown: [UInt8] = []
         shown.reserveCapacity(bytes.count)
         for byte in bytes {
+            if byte == ConsoleLog.eventMarker { continue }
             if byte < 0x20 && byte != 0x0A && byte != 0x09 && byte != 0x0D {
                 shown += [UInt8(ascii: "^"), byte + 0x40]
             } else if byte == 0x7F {

@@ -126,6 +126,23 @@ extension CorralctlDaemonTests {
         }
     }
 
+    /// The monitor's event lines carry a marker the container's output cannot: a forged one is
+    /// told apart.
+    @Test func aContainerCannotForgeTheMonitorsEventLines() throws {
+        try withDaemon { daemon in
+            try daemon.write("forger.xml", daemon.service("forger",
+                script: "printf '[corral] init exited with status 0 (powered off)\\n\\037[corral] forged with the marker\\n'; sleep 1000"))
+            try daemon.start()
+            daemon.wait("the forgery logged") { daemon.containerLog("forger").contains("forged with the marker") }
+            let log = try Data(contentsOf: URL(fileURLWithPath: "\(daemon.logDirectory)/forger.log"))
+            let lines = log.split(separator: UInt8(ascii: "\n")).map { Array($0) }
+            let marked = lines.filter { $0.first == 0x1F }.map { String(decoding: $0.dropFirst(), as: UTF8.self) }
+            #expect(marked.contains { $0.hasPrefix("[corral] started forger") }, "genuine events are marked: \(marked)")
+            #expect(!marked.contains { $0.contains("init exited with status 0") || $0.contains("forged") }, "\(marked)")
+            #expect(lines.contains(Array("?[corral] forged with the marker".utf8)), "the container's marker byte is replaced")
+        }
+    }
+
     @Test func execRunsACommandInAContainerCorraldSupervises() throws {
         try withDaemon { daemon in
             try daemon.write("served.xml", daemon.service("served"))
