@@ -66,9 +66,10 @@ struct ExecTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pty"))
     func aTerminalGetsAPtyOfItsOwn() throws {
         try Self.withRunningContainer { sandbox, _ in
-            let command = "\(ContainerSandbox.corralctl) exec --state-dir \(sandbox.state) target -- sh -c '[ -t 0 ] && [ -t 1 ] && echo pty-yes'"
+            let command = "\(ContainerSandbox.corralctl) exec --state-dir \(sandbox.state) target -- sh -c '[ -t 0 ] && [ -t 1 ] && echo pty-yes; tty'"
             let run = try ContainerSandbox.run("/usr/bin/script", ["-qec", command, "/dev/null"], in: sandbox.directory)
             #expect(run.output.contains("pty-yes"), "\(run.output)\(run.errors)")
+            #expect(run.output.contains("/dev/pts/"), "a pty of the container's devpts, named there: \(run.output)")
         }
     }
 

@@ -74,6 +74,7 @@ static const short CORRAL_POSIX_SPAWN_SETSID = 0x80;
 
 /// Terminal ioctls built with _IOR/_IOW, function-like macros Swift cannot import.
 static const unsigned long CORRAL_TIOCGPTN = TIOCGPTN;
+static const unsigned long CORRAL_TIOCGPTPEER = TIOCGPTPEER;
 static const unsigned long CORRAL_TIOCSPTLCK = TIOCSPTLCK;
 
 /// prctl(PR_SET_PDEATHSIG): Glibc's prctl is variadic, which Swift cannot call.

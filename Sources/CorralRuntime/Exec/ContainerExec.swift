@@ -40,14 +40,13 @@ public struct ContainerExec {
         let stopRequests = try BlockedSignals([SIGINT, SIGTERM, SIGHUP])
         try joinCgroups()
         let usesTerminal = options.terminal ?? (isatty(0) == 1)
-        let terminal = usesTerminal ? try ConsolePTY(forTerminal: true) : nil
-        terminal?.copySize(from: 0)
         let outputs = usesTerminal ? nil : try TerminalOutputPipes()
         let errors = try Pipe()
         let spawned = try Pipe()
+        let terminalChannel = try LaunchPipes.socketPair(detail: "the pty channel")
         let arena = LaunchArena()
         let context = try makeContext(arena: arena, initDescriptor: initDescriptor.rawValue, errors: errors, spawned: spawned,
-                                      terminal: terminal, outputs: outputs)
+                                      terminal: usesTerminal ? terminalChannel : nil, outputs: outputs)
         var arguments = clone_args()
         arguments.exit_signal = UInt64(SIGCHLD)
         let joiner = pid_t(corral_clone3(&arguments))
@@ -55,6 +54,9 @@ public struct ContainerExec {
         guard joiner > 0 else { throw SystemCallError.last("clone3", detail: "joining the container") }
         errors.writing.close()
         spawned.writing.close()
+        terminalChannel.sending.close()
+        // The master of the pty the joiner opened in the container (end of file: it failed).
+        let terminal = usesTerminal ? receiveTerminal(terminalChannel.receiving) : nil
         var pid: Int32 = 0
         let reported = withUnsafeMutableBytes(of: &pid) { read(spawned.reading.rawValue, $0.baseAddress, 4) } == 4
         var status: Int32 = 0
@@ -94,7 +96,20 @@ public struct ContainerExec {
         }
     }
 
-    private func makeContext(arena: LaunchArena, initDescriptor: Int32, errors: Pipe, spawned: Pipe, terminal: ConsolePTY?,
+    /// The pty master the joiner sends: non-blocking (input nobody reads is dropped), sized like
+    /// the caller's terminal.
+    private func receiveTerminal(_ channel: OwnedDescriptor) -> OwnedDescriptor? {
+        let master = corral_receive_descriptor(channel.rawValue)
+        guard master >= 0 else { return nil }
+        // Neither can fail on a pty master just received; a default size is harmless anyway.
+        _ = fcntl(master, F_SETFL, O_RDWR | O_NONBLOCK)
+        var size = winsize()
+        if ioctl(0, UInt(TIOCGWINSZ), &size) == 0 { _ = ioctl(master, UInt(TIOCSWINSZ), &size) }
+        return OwnedDescriptor(master)
+    }
+
+    private func makeContext(arena: LaunchArena, initDescriptor: Int32, errors: Pipe, spawned: Pipe,
+                             terminal: (sending: OwnedDescriptor, receiving: OwnedDescriptor)?,
                              outputs: TerminalOutputPipes?) throws -> ExecContext {
         let capabilities = KernelCapabilities.mask(CapabilityPlan(domain.features.capabilities))
         var seccomp: UnsafePointer<corral_bpf_program>? = nil
@@ -111,7 +126,7 @@ public struct ContainerExec {
         var environment = ["container=corral", "PATH=\(path)"]
         if let term = getenv("TERM") { environment.append("TERM=" + String(cString: term)) }
         environment += options.environment
-        let parentEnds = [errors.reading.rawValue, spawned.reading.rawValue] + (terminal.map { [$0.master.rawValue] } ?? [])
+        let parentEnds = [errors.reading.rawValue, spawned.reading.rawValue] + (terminal.map { [$0.receiving.rawValue] } ?? [])
         let signals = LaunchPreparation.signalsNotAtDefault()
         return ExecContext(
             initDescriptor: initDescriptor, errorDescriptor: errors.writing.rawValue, spawnedDescriptor: spawned.writing.rawValue,
@@ -125,14 +140,15 @@ public struct ContainerExec {
             noCapabilities: UnsafePointer(arena.allocate(UInt32.self, count: 2)),
             noNewPrivileges: domain.corral.noNewPrivileges ?? true, seccompProgram: seccomp,
             signalsToReset: UnsafeBufferPointer(start: arena.array(signals), count: signals.count),
-            terminal: terminal?.slaveDescriptor ?? -1, standardStreams: outputs?.standardStreams ?? (-1, -1, -1),
+            wantsTerminal: terminal != nil, terminalChannel: terminal?.sending.rawValue ?? -1,
+            standardStreams: outputs?.standardStreams ?? (-1, -1, -1),
             candidates: arena.stringArray(candidates), arguments: arena.stringArray(command),
             environment: arena.stringArray(environment))
     }
 
     /// Relays the terminal (or the output pipes) until the command exits; a stop request is
     /// passed on to it.
-    private func relay(until command: OwnedDescriptor, pid: pid_t, terminal: ConsolePTY?, outputs: TerminalOutputPipes?,
+    private func relay(until command: OwnedDescriptor, pid: pid_t, terminal: OwnedDescriptor?, outputs: TerminalOutputPipes?,
                        stopRequests: BlockedSignals) throws -> Int32 {
         let raw = terminal != nil ? RawTerminal(descriptor: 0) : nil
         defer { raw?.restore() }
@@ -141,7 +157,7 @@ public struct ContainerExec {
         while true {
             if let terminal, inputOpen {
                 sources = [InitPollLoop.Source(descriptor: 0) {
-                    inputOpen = ConsoleRelay.copyAvailable(from: 0, to: terminal.master.rawValue)
+                    inputOpen = ConsoleRelay.copyAvailable(from: 0, to: terminal.rawValue)
                     return inputOpen
                 }]
             } else if terminal != nil {
@@ -151,13 +167,13 @@ public struct ContainerExec {
             }
             var descriptors = [pollfd(fd: command.rawValue, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
-                               pollfd(fd: terminal?.master.rawValue ?? -1, events: Int16(POLLIN), revents: 0)]
+                               pollfd(fd: terminal?.rawValue ?? -1, events: Int16(POLLIN), revents: 0)]
             descriptors += sources.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
             if poll(&descriptors, nfds_t(descriptors.count), -1) < 0 {
                 guard errno == EINTR else { throw SystemCallError.last("poll", "the command's pidfd") }
                 continue
             }
-            if let terminal, descriptors[2].revents != 0 { terminal.drain { FileIO.writeAll(1, $0) } }
+            if let terminal, descriptors[2].revents != 0 { ConsoleRelay.drain(terminal.rawValue) { FileIO.writeAll(1, $0) } }
             for (index, source) in sources.enumerated() where descriptors[index + 3].revents != 0 { _ = source.onReadable() }
             if descriptors[1].revents != 0 {
                 for signal in stopRequests.pending() { ProcessControl.send(signal, to: command) }
@@ -167,7 +183,7 @@ public struct ContainerExec {
                 while waitid(idtype_t(rawValue: 3) /* P_PIDFD */, id_t(command.rawValue), &info, WEXITED) != 0 {
                     guard errno == EINTR else { throw SystemCallError.last("waitid", "the command (pid \(pid))") }
                 }
-                terminal?.drain { FileIO.writeAll(1, $0) }
+                if let terminal { ConsoleRelay.drain(terminal.rawValue) { FileIO.writeAll(1, $0) } }
                 outputs?.drain()
                 let status = info._sifields._sigchld.si_status
                 return Int32(info.si_code) == Int32(CLD_EXITED) ? status : 128 + status

@@ -11,14 +11,31 @@ struct ExecJoiner {
         for descriptor in context.parentDescriptors { _ = close(descriptor) }
         let namespaces = Int32(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
         guard corral_setns(context.initDescriptor, namespaces) == 0 else { childFail(context.errorDescriptor, .joinContainer) }
+        var commandContext = context
+        if context.wantsTerminal { commandContext.terminal = openTerminal() }
         var arguments = clone_args()
         arguments.flags = UInt64(CLONE_PARENT)
         let pid = corral_clone3(&arguments)
-        if pid == 0 { ExecCommand(context: context).run() }
+        if pid == 0 { ExecCommand(context: commandContext).run() }
         guard pid > 0 else { childFail(context.errorDescriptor, .cloneCommand) }
         var reported = Int32(pid)
         guard write(context.spawnedDescriptor, &reported, 4) == 4 else { childFail(context.errorDescriptor, .cloneCommand) }
         _exit(0)
+    }
+
+    /// A pty of the container's own devpts (its /dev/ptmx, reached through init's mount
+    /// namespace); the master goes to the caller, the slave (opened safely through the master,
+    /// TIOCGPTPEER) is returned for the command.
+    private func openTerminal() -> Int32 {
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard master >= 0 else { childFail(context.errorDescriptor, .openTerminal) }
+        var unlock: Int32 = 0
+        guard ioctl(master, CORRAL_TIOCSPTLCK, &unlock) == 0 else { childFail(context.errorDescriptor, .openTerminal) }
+        let slave = ioctl(master, CORRAL_TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard slave >= 0 else { childFail(context.errorDescriptor, .openTerminal) }
+        guard corral_send_descriptor(context.terminalChannel, master) == 0 else { childFail(context.errorDescriptor, .openTerminal) }
+        _ = close(master)
+        return slave
     }
 }
 

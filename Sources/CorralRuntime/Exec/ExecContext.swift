@@ -21,8 +21,12 @@ struct ExecContext {
     var noNewPrivileges: Bool
     var seccompProgram: UnsafePointer<corral_bpf_program>?
     var signalsToReset: UnsafeBufferPointer<Int32>
-    /// A pty slave to become the command's terminal and stdio, or -1.
-    var terminal: Int32
+    /// Whether the command gets a pty of its own: the joiner opens it in the container's devpts
+    /// (so it has a name there) and sends the master on `terminalChannel`.
+    var wantsTerminal: Bool
+    var terminalChannel: Int32
+    /// The pty slave, once the joiner has opened it: the command's terminal and stdio, or -1.
+    var terminal: Int32 = -1
     /// Without a terminal: what replaces stdin, stdout and stderr (-1: keep).
     var standardStreams: (Int32, Int32, Int32)
     /// Where to look for the command, in order (its name joined to each `PATH` directory, or

@@ -7,7 +7,6 @@ import CCorralSys
 public final class ConsolePTY {
     public let master: OwnedDescriptor
     private(set) var slave: OwnedDescriptor
-    var slaveDescriptor: Int32 { slave.rawValue }
     /// The slave's path on the host (`/dev/pts/N`), bound onto the container's /dev/console.
     public let slavePath: String
     /// Shown on a terminal (newlines become "\r\n", as a terminal in raw mode needs), or

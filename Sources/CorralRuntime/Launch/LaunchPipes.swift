@@ -17,11 +17,17 @@ struct LaunchPipes {
     init() throws {
         go = try Pipe()
         errors = try Pipe()
+        let channel = try LaunchPipes.socketPair(detail: "mount namespace channel")
+        mounts = (channel.sending, channel.receiving)
+    }
+
+    /// A connected pair of close-on-exec SOCK_SEQPACKET sockets, for passing a descriptor.
+    static func socketPair(detail: String) throws -> (sending: OwnedDescriptor, receiving: OwnedDescriptor) {
         var ends: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            throw SystemCallError.last("socketpair", detail: "mount namespace channel")
+            throw SystemCallError.last("socketpair", detail: detail)
         }
-        mounts = (OwnedDescriptor(ends[0]), OwnedDescriptor(ends[1]))
+        return (OwnedDescriptor(ends[0]), OwnedDescriptor(ends[1]))
     }
 
     /// The ends only the monitor may hold.

@@ -79,11 +79,18 @@ public struct InitPollLoop {
 extension ConsolePTY {
     /// Hands whatever the console holds now to `sink`; never blocks.
     public func drain(into sink: (UnsafeRawBufferPointer) -> Void) {
+        ConsoleRelay.drain(master.rawValue, into: sink)
+    }
+}
+
+extension ConsoleRelay {
+    /// Hands whatever the pty master `descriptor` holds now to `sink`; never blocks.
+    public static func drain(_ descriptor: Int32, into sink: (UnsafeRawBufferPointer) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
-            var ready = pollfd(fd: master.rawValue, events: Int16(POLLIN), revents: 0)
+            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             guard poll(&ready, 1, 0) > 0, ready.revents & Int16(POLLIN) != 0 else { return }
-            let count = buffer.withUnsafeMutableBytes { read(master.rawValue, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             guard count > 0 else { return }
             buffer.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
