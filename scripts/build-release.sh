@@ -3,7 +3,7 @@
 # in 0.5 ms, a dynamic one with libxml2 and ICU in several): the Swift runtime with
 # --static-swift-stdlib, and glibc, libxml2 and its ICU, zlib and lzma with -static-executable.
 # Prints the directory holding the binaries. Usage: scripts/build-release.sh [PRODUCT…]
-set -eu
+set -euo pipefail
 cd "$(dirname "$0")/.."
 
 products=${*:-corralctl corral-monitor corrald}
@@ -14,7 +14,11 @@ for product in $products; do
     echo "build-release: $product" >&2
     # The linker warns that glibc's NSS and libxml2's nanohttp need shared libraries at run
     # time; Corral calls neither (users come from the container's /etc, and NONET is set).
-    swift build "${flags[@]}" --product "$product" 2>&1 | grep -v -e "statically linked applications requires at runtime" -e "use of .mktemp. is dangerous" \
+    # The build's own status decides (pipefail would see grep's "nothing matched" otherwise).
+    status=0
+    output=$(swift build "${flags[@]}" --product "$product" 2>&1) || status=$?
+    printf '%s\n' "$output" | grep -v -e "statically linked applications requires at runtime" -e "use of .mktemp. is dangerous" \
         | grep -E "error|warning: " >&2 || true
+    [ "$status" -eq 0 ] || { echo "build-release: building $product failed" >&2; exit 1; }
 done
 swift build "${flags[@]}" --show-bin-path

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: on a bare Debian 12 machine (as root, or with sudo) installs
 # what the build and the tests need, builds, and runs the whole test suite.
-set -eu
+set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/lib.sh
@@ -12,23 +12,39 @@ cd "$(dirname "$0")/.."
 ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs systemd gcc libc6-dev
 ensure_swift
 
+# What was skipped, and why: printed at the end. Under CI=true a skipped part fails the run
+# unless CORRAL_ALLOW_SKIP (space-separated) names it: system-containers, vm.
+skipped=""
+skip() {  # NAME REASON
+    echo "test.sh: $1 skipped: $2"
+    skipped="$skipped$1: $2
+"
+}
+
 # The system container tests boot a Debian 12 rootfs: build it (once, cached) before the suite.
 status=0
 scripts/debian-rootfs.sh >/dev/null || status=$?
-[ "$status" -eq 2 ] && echo "test.sh: no Debian rootfs (archive unreachable): the system container tests will be skipped"
+[ "$status" -eq 2 ] && skip system-containers "no Debian rootfs (the Debian archive is unreachable)"
 [ "$status" -ne 0 ] && [ "$status" -ne 2 ] && { echo "test.sh: building the Debian rootfs failed" >&2; exit 1; }
 
 echo "test.sh: building"
 swift build --build-tests
 echo "test.sh: running tests"
-swift test --skip-build
+results=$(mktemp /tmp/corral-test-results.XXXXXX)
+trap 'rm -f "$results"' EXIT
+status=0
+swift test --skip-build 2>&1 | tee "$results" || status=$?
+[ "$status" -eq 0 ] || { echo "test.sh: the test suite failed" >&2; exit 1; }
+# Swift Testing's "skipped" lines, and the count of what ran.
+while IFS= read -r line; do skip "swift-test" "$line"; done < <(grep -a " skipped" "$results" | sed 's/^[^A-Za-z]*//' || true)
+ran=$(grep -a "Test run with" "$results" | tail -1 | sed 's/^[^A-Za-z]*//')
 
 # The cgroup tests once more on a pure cgroup v2 kernel (Debian 12's 6.1, under qemu).
 echo "test.sh: cgroup v2 tests in a VM (scripts/vm-test.sh)"
 status=0
 scripts/vm-test.sh || status=$?
 if [ "$status" -eq 2 ]; then
-    echo "test.sh: vm-test skipped: no Debian 6.1 kernel package reachable from the apt sources"
+    skip vm "no Debian 6.1 kernel package reachable from the apt sources"
 elif [ "$status" -ne 0 ]; then
     echo "test.sh: vm-test failed" >&2
     exit 1
@@ -48,3 +64,18 @@ if [ -n "$leaks" ]; then
     exit 1
 fi
 echo "test.sh: no leaked mounts, loop devices, processes, cgroups or temporary directories"
+
+echo "test.sh: summary: $ran; the cgroup v2 VM tests $( [ -z "$(printf '%s' "$skipped" | grep '^vm:')" ] && echo ran || echo "did not run")"
+if [ -n "$skipped" ]; then
+    printf 'test.sh: skipped:\n%s' "$skipped"
+    if [ "${CI:-}" = true ]; then
+        for part in $(printf '%s' "$skipped" | cut -d: -f1 | sort -u); do
+            case " ${CORRAL_ALLOW_SKIP:-} " in
+                *" $part "*) ;;
+                *) echo "test.sh: under CI=true, '$part' may not be skipped (CORRAL_ALLOW_SKIP names what may)" >&2; exit 1 ;;
+            esac
+        done
+    fi
+else
+    echo "test.sh: nothing was skipped"
+fi

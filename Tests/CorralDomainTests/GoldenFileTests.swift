@@ -17,6 +17,12 @@ import Testing
         try check(corpus.appendingPathComponent(name), golden: Fixtures.corpusGolden.appendingPathComponent(name))
     }
 
+    /// The parameterised tests above run once per file: an empty list would make them pass
+    /// by running nothing.
+    @Test func theFixtureListIsNotEmpty() {
+        #expect(Fixtures.validNames.count >= 20, "the fixtures in \(Fixtures.valid.path)")
+    }
+
     @Test func everyCorpusFileHasAGolden() throws {
         // The goldens are committed, so they also document the corpus where it is absent.
         let goldens = Fixtures.xmlFiles(in: Fixtures.corpusGolden)

@@ -20,7 +20,10 @@ enum Fixtures {
 
     /// Set CORRAL_UPDATE_GOLDEN=1 to rewrite golden files from the formatter's output; review
     /// the diff before committing it.
+    /// Rewrites the goldens instead of checking them; never under CI, where it would make
+    /// every golden test pass.
     static let updateGolden = ProcessInfo.processInfo.environment["CORRAL_UPDATE_GOLDEN"] == "1"
+        && ProcessInfo.processInfo.environment["CI"] == nil
 
     static func xmlFiles(in directory: URL) -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
