@@ -30,7 +30,7 @@ scripts/debian-rootfs.sh >/dev/null || status=$?
 echo "test.sh: building"
 swift build --build-tests
 echo "test.sh: running tests"
-results=$(mktemp /tmp/corral-test-results.XXXXXX)
+results=$(mktemp /tmp/corral-suite-results.XXXXXX)
 trap 'rm -f "$results"' EXIT
 status=0
 swift test --skip-build 2>&1 | tee "$results" || status=$?
