@@ -37,7 +37,7 @@ swift test --skip-build 2>&1 | tee "$results" || status=$?
 [ "$status" -eq 0 ] || { echo "test.sh: the test suite failed" >&2; exit 1; }
 # Swift Testing's "skipped" lines, and the count of what ran.
 while IFS= read -r line; do skip "swift-test" "$line"; done < <(grep -a " skipped" "$results" | sed 's/^[^A-Za-z]*//' || true)
-ran=$(grep -a "Test run with" "$results" | tail -1 | sed 's/^[^A-Za-z]*//')
+ran=$(grep -a "Test run with" "$results" | tail -1 | sed -e 's/^[^A-Za-z]*//' -e 's/\.$//')
 
 # The cgroup tests once more on a pure cgroup v2 kernel (Debian 12's 6.1, under qemu).
 echo "test.sh: cgroup v2 tests in a VM (scripts/vm-test.sh)"
