@@ -19,6 +19,9 @@ public struct StateDirectory: Sendable {
     /// written atomically, read and removed by corrald, which watches the directory.
     public func request(of name: String) -> String { "\(path)/\(name).request" }
 
+    /// corrald's answer to a request: `ok`, or `error: …`.
+    public func response(of name: String) -> String { "\(path)/\(name).response" }
+
     /// Present while a container is stopped by request: corrald starts it again only on a
     /// `start` (or `restart`) request, across reloads and its own restarts.
     public func held(_ name: String) -> String { "\(path)/\(name).held" }

@@ -37,7 +37,13 @@ struct Exec: ParsableCommand {
     }
 
     func run() throws {
-        let (initPID, definition) = try locate()
+        let (initPID, definition): (pid_t, String)
+        do {
+            (initPID, definition) = try locate()
+        } catch {
+            StandardError.write("\(name): cannot exec: \(error)\n")
+            throw ExitCode(125)
+        }
         let domain: Domain
         do {
             domain = try DomainParser.parse(contentsOf: definition)
@@ -55,7 +61,10 @@ struct Exec: ParsableCommand {
                                            paths: RuntimePaths(stateDirectory: stateOptions.stateDirectory)).run()
             throw ExitCode(status)
         } catch let error as RuntimeError {
-            StandardError.write("\(name): cannot exec: \(error)\n")
+            // The failure record speaks of init's elements; here they are the options.
+            let text = error.description.replacing("<inituser>", with: "--user").replacing("(<initdir>)", with: "(--cwd)")
+                .replacing("setuid '", with: "setuid --user '")
+            StandardError.write("\(name): cannot exec: \(text)\n")
             throw ExitCode(error.code == .invalidInput && error.message.contains("no such command") ? 127 : 125)
         } catch let error as SystemCallError {
             StandardError.write("\(name): cannot exec: \(error)\n")
@@ -69,14 +78,14 @@ struct Exec: ParsableCommand {
         let state = stateOptions.state
         if let record = state.read(name), record.phase != .stopped {
             guard record.phase == .running, let pid = record.initPID else {
-                throw ValidationError("\(name): not running (\(record.phase.rawValue))")
+                throw RuntimeError("not running (\(record.phase.rawValue))")
             }
             return (pid, state.definition(of: name))
         }
         let claim = LauncherClaim(container: name, paths: RuntimePaths(stateDirectory: stateOptions.stateDirectory))
         guard let record = claim.read(), let pid = record.initPID, let start = record.initStartTime, let definition = record.definition,
               ProcessIdentity.isAlive(pid, startTime: start) else {
-            throw ValidationError("no running container '\(name)' in \(stateOptions.stateDirectory) (started by corrald or `corralctl run --state-dir`?)")
+            throw RuntimeError("no running container '\(name)' in \(stateOptions.stateDirectory) (started by corrald or `corralctl run --state-dir`?)")
         }
         return (pid, definition)
     }

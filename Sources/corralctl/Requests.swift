@@ -11,17 +11,37 @@ struct RequestOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --wait: how long, at most.", valueName: "seconds")) var timeout: Int = 60
     @OptionGroup var stateOptions: StateOptions
 
+    /// Sends `request` and waits (5 s at most) for corrald's answer.
     func send(_ request: OperatorRequest) throws {
         let state = stateOptions.state
         guard let text = StateDirectory.contents(of: state.daemonPIDFile), let pid = pid_t(text.trimmingASCIIWhitespace),
               kill(pid, 0) == 0 else {
-            throw ValidationError("\(name): corrald is not running with --state-dir \(stateOptions.stateDirectory)")
+            fail("corrald is not running with --state-dir \(stateOptions.stateDirectory)")
         }
+        // ENOENT: no earlier answer.
+        _ = unlink(state.response(of: name))
         do {
             try FileIO.writeAtomically(request.rawValue + "\n", to: state.request(of: name), mode: 0o600)
         } catch {
-            throw ValidationError("\(name): cannot send the \(request.rawValue) request: \(error)")
+            fail("cannot send the \(request.rawValue) request: \(error)")
         }
+        let deadline = MonotonicClock.milliseconds() + 5000
+        while MonotonicClock.milliseconds() < deadline {
+            if let answer = StateDirectory.contents(of: state.response(of: name)) {
+                _ = unlink(state.response(of: name))
+                let answer = answer.trimmingASCIIWhitespace
+                guard answer == "ok" else { fail(answer.hasPrefix("error: ") ? String(answer.dropFirst(7)) : answer) }
+                return
+            }
+            usleep(20_000)
+        }
+        fail("corrald did not answer the \(request.rawValue) request within 5 s")
+    }
+
+    /// The error, naming the container, and exit status 1 (not the usage text).
+    func fail(_ message: String) -> Never {
+        StandardError.write("\(name): \(message)\n")
+        Stop.exit(withError: ExitCode(1))
     }
 
     /// Polls the record until `reached` says so; a clear error after `timeout` seconds.
@@ -29,9 +49,7 @@ struct RequestOptions: ParsableArguments {
         guard wait else { return }
         let deadline = MonotonicClock.milliseconds() + Int64(timeout) * 1000
         while !reached(stateOptions.state.read(name)) {
-            guard MonotonicClock.milliseconds() < deadline else {
-                throw ValidationError("\(name): not \(what) after \(timeout) s (corralctl status \(name))")
-            }
+            guard MonotonicClock.milliseconds() < deadline else { fail("not \(what) after \(timeout) s (corralctl status \(name))") }
             usleep(50_000)
         }
     }

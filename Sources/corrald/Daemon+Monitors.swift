@@ -8,6 +8,17 @@ extension Daemon {
     func start(_ name: String, _ container: Container) {
         guard !state.isHeld(name) else {
             logger.info("\(name): stopped by request; not started (corralctl start \(name))")
+            // So that `list` and `status` still show it (a new corrald drops old records).
+            if state.read(name)?.phase != .stopped {
+                var record = ContainerRecord(name: name, phase: .stopped, monitorPID: 0, monitorStartTime: 0,
+                                             definition: container.file, since: WallClock.now())
+                record.message = "stopped by request"
+                do {
+                    try state.write(record)
+                } catch {
+                    logger.error("\(name): cannot write its record: \(error)")
+                }
+            }
             return
         }
         do {
@@ -142,14 +153,22 @@ extension Daemon {
         guard let text = FileIO.text(path) else { return }
         // Read: what it asked is done below, once.
         _ = unlink(path)
+        func respond(_ answer: String) {
+            do {
+                try FileIO.writeAtomically(answer + "\n", to: state.response(of: name), mode: 0o600)
+            } catch {
+                logger.error("\(name): cannot answer its request: \(error)")
+            }
+        }
         guard let request = OperatorRequest(rawValue: text.trimmingASCIIWhitespace) else {
             logger.error("\(name): unknown request '\(text.trimmingASCIIWhitespace)' in \(path)")
-            return
+            return respond("error: unknown request '\(text.trimmingASCIIWhitespace)'")
         }
         guard let container = containers[name] else {
             logger.error("\(name): \(request.rawValue) requested, but no definition has this name")
-            return
+            return respond("error: no definition in \(options.configDirectory) has the name '\(name)'")
         }
+        defer { respond("ok") }
         switch request {
         case .stop:
             do {

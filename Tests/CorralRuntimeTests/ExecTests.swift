@@ -73,12 +73,55 @@ struct ExecTests {
         }
     }
 
+    /// The helpers that join the container hold the host root's credentials and the caller's
+    /// environment for an instant: not dumpable, so root inside can neither read that
+    /// environment nor ptrace them. The caller itself never joins the container's cgroup.
+    @Test func theHelpersAreOutOfTheContainersReach() throws {
+        try Self.withRunningContainer { sandbox, exec in
+            try sandbox.installSyscallProbe()
+            // A watcher inside, started through exec, reading every /proc/N/environ for 4 s…
+            let watcher = Process()
+            watcher.executableURL = URL(fileURLWithPath: ContainerSandbox.corralctl)
+            watcher.arguments = ["exec", "--state-dir", sandbox.state, "target", "--", "/bin/probe", "watch-environ",
+                                 "CORRAL_EXEC_SECRET", "4"]
+            let output = Pipe()
+            watcher.standardOutput = output
+            watcher.standardInput = FileHandle.nullDevice
+            try watcher.run()
+            // …while execs with a secret in their environment come and go.
+            for _ in 0..<40 {
+                _ = try ContainerSandbox.run("/usr/bin/env", ["CORRAL_EXEC_SECRET=hunter2", ContainerSandbox.corralctl, "exec", "--state-dir",
+                                                              sandbox.state, "target", "--", "true"], in: sandbox.directory)
+            }
+            watcher.waitUntilExit()
+            let seen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(seen.hasPrefix("watch-environ: not found after "), "\(seen)")
+            // The caller is not among the container's processes (as pid 0, outside its namespace).
+            let procs = try exec(["--", "cat", "/sys/fs/cgroup/cgroup.procs"], nil)
+            #expect(!procs.output.split(separator: "\n").contains("0"), "\(procs.output)")
+        }
+    }
+
+    @Test func theRestrictionsAreInitsNotThoseOfAFileEditedSince() throws {
+        try Self.withRunningContainer { sandbox, exec in
+            let file = "\(sandbox.directory)/target.xml"
+            let edited = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "</domain>", with: """
+                <features><capabilities policy='allow'/></features>
+                <metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:seccomp filter='off'/></c:container></metadata>
+                </domain>
+                """)
+            try edited.write(toFile: file, atomically: true, encoding: .utf8)
+            let run = try exec(["--", "grep", "^Seccomp:", "/proc/self/status"], nil)
+            #expect(run.output == "Seccomp:\t2\n", "\(run.output)\(run.errors)")
+        }
+    }
+
     @Test func anUnknownContainerIsAClearError() throws {
         try ContainerSandbox.with { sandbox in
             let run = try ContainerSandbox.run(ContainerSandbox.corralctl, ["exec", "--state-dir", sandbox.state, "ghost", "--", "true"],
                                                in: sandbox.directory)
-            #expect(run.status != 0)
-            #expect(run.errors.contains("no running container 'ghost' in \(sandbox.state)"), "\(run.errors)")
+            #expect(run.status == 125)
+            #expect(run.errors.hasPrefix("ghost: cannot exec: no running container 'ghost' in \(sandbox.state)"), "\(run.errors)")
         }
     }
 }

@@ -30,10 +30,14 @@ struct OperatorRequestTests {
             #expect(daemon.record("web")?.phase == .stopped)
             daemon.signal(SIGKILL)
             _ = daemon.waitForExit()
+            // Even with its record gone, the held container is listed as stopped by request.
+            #expect(unlink(StateDirectory(daemon.stateDirectory).record(of: "web")) == 0)
             try daemon.start()
             daemon.wait("the new corrald ready") { daemon.log.components(separatedBy: "corrald ready").count > 2 }
             #expect(daemon.running("web") == nil, "still stopped by request")
             #expect(daemon.log.contains("web: stopped by request; not started"))
+            let listed = try Self.corralctl(daemon, ["status", "web"])
+            #expect(listed.output.contains("stopped by request"), "\(listed.output)\(listed.errors)")
 
             let start = try Self.corralctl(daemon, ["start", "web", "--wait"])
             #expect(start.status == 0, "\(start.errors)")
@@ -53,8 +57,11 @@ struct OperatorRequestTests {
             #expect(offline.errors.contains("web: corrald is not running"), "\(offline.errors)")
             try daemon.start()
             daemon.wait("corrald ready") { daemon.log.contains("corrald ready") }
-            _ = try Self.corralctl(daemon, ["stop", "ghost"])
-            daemon.wait("the unknown name logged") { daemon.log.contains("ghost: stop requested, but no definition has this name") }
+            let ghost = try Self.corralctl(daemon, ["stop", "ghost"])
+            #expect(ghost.status == 1)
+            #expect(ghost.errors.hasPrefix("ghost: no definition in \(daemon.sandbox.directory)/containers has the name 'ghost'"),
+                    "corrald's answer: \(ghost.errors)")
+            #expect(daemon.log.contains("ghost: stop requested, but no definition has this name"))
         }
     }
 }

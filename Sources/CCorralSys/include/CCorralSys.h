@@ -77,6 +77,12 @@ static const unsigned long CORRAL_TIOCGPTN = TIOCGPTN;
 static const unsigned long CORRAL_TIOCGPTPEER = TIOCGPTPEER;
 static const unsigned long CORRAL_TIOCSPTLCK = TIOCSPTLCK;
 
+/// prctl(PR_SET_DUMPABLE, 0): no ptrace, no /proc/PID/environ or fd for anyone but the host's
+/// root — for a helper that enters a container's namespaces with the host root's credentials.
+static inline int corral_set_not_dumpable(void) {
+    return (int)syscall(SYS_prctl, 4 /* PR_SET_DUMPABLE */, 0UL, 0UL, 0UL, 0UL);
+}
+
 /// prctl(PR_SET_PDEATHSIG): Glibc's prctl is variadic, which Swift cannot call.
 static inline int corral_set_parent_death_signal(int signal) {
     return (int)syscall(SYS_prctl, 1 /* PR_SET_PDEATHSIG */, (unsigned long)signal, 0UL, 0UL, 0UL);

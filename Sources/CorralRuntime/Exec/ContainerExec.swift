@@ -38,15 +38,18 @@ public struct ContainerExec {
             throw SystemCallError.last("pidfd_open", "init (pid \(initPID))")
         }
         let stopRequests = try BlockedSignals([SIGINT, SIGTERM, SIGHUP])
-        try joinCgroups()
+        let cgroups = try InitCgroups(of: initPID)
         let usesTerminal = options.terminal ?? (isatty(0) == 1)
         let outputs = usesTerminal ? nil : try TerminalOutputPipes()
         let errors = try Pipe()
         let spawned = try Pipe()
         let terminalChannel = try LaunchPipes.socketPair(detail: "the pty channel")
         let arena = LaunchArena()
-        let context = try makeContext(arena: arena, initDescriptor: initDescriptor.rawValue, errors: errors, spawned: spawned,
+        var context = try makeContext(arena: arena, initDescriptor: initDescriptor.rawValue, errors: errors, spawned: spawned,
                                       terminal: usesTerminal ? terminalChannel : nil, outputs: outputs)
+        context.cgroupDirectory = cgroups.directory?.rawValue ?? -1
+        let procs = cgroups.procs.map(\.rawValue)
+        context.cgroupProcs = UnsafeBufferPointer(start: arena.array(procs), count: procs.count)
         var arguments = clone_args()
         arguments.exit_signal = UInt64(SIGCHLD)
         let joiner = pid_t(corral_clone3(&arguments))
@@ -55,6 +58,14 @@ public struct ContainerExec {
         errors.writing.close()
         spawned.writing.close()
         terminalChannel.sending.close()
+        // The joiner runs in the container's cgroups, which the container may freeze: a stop
+        // request ends the wait.
+        guard try waitForJoiner(spawned.reading, stopRequests: stopRequests) else {
+            kill(joiner, SIGKILL)
+            var ignored: Int32 = 0
+            while waitpid(joiner, &ignored, 0) < 0 && errno == EINTR {}
+            throw RuntimeError("stopped while joining the container", code: .setupFailed)
+        }
         // The master of the pty the joiner opened in the container (end of file: it failed).
         let terminal = usesTerminal ? receiveTerminal(terminalChannel.receiving) : nil
         var pid: Int32 = 0
@@ -78,21 +89,17 @@ public struct ContainerExec {
         return try relay(until: command, pid: pid, terminal: terminal, outputs: outputs, stopRequests: stopRequests)
     }
 
-    /// Moves this process into init's cgroup in every hierarchy (as /proc/INIT/cgroup names
-    /// them), so the command is counted, limited and killed with the container.
-    private func joinCgroups() throws {
-        guard let layout = ContainerLauncher.cgroupLayout, let text = FileIO.text("/proc/\(initPID)/cgroup") else { return }
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let root: String?
-            switch layout {
-            case .unified(let unified): root = fields[0] == "0" ? unified : nil
-            case .legacy(let hierarchies, let unified):
-                root = fields[0] == "0" ? unified : fields[1].split(separator: ",").lazy.compactMap { hierarchies[String($0)] }.first
+    /// True once the joiner has reported (or ended); false on a stop request first.
+    private func waitForJoiner(_ spawned: OwnedDescriptor, stopRequests: BlockedSignals) throws -> Bool {
+        var descriptors = [pollfd(fd: spawned.rawValue, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
+        while true {
+            if poll(&descriptors, 2, -1) < 0 {
+                guard errno == EINTR else { throw SystemCallError.last("poll", "the exec helper's pipe") }
+                continue
             }
-            guard let root else { continue }
-            try FileIO.writeExisting("\(root)\(fields[2])/cgroup.procs", String(getpid()))
+            if descriptors[0].revents != 0 { return true }
+            if descriptors[1].revents != 0, !stopRequests.pending().isEmpty { return false }
         }
     }
 
@@ -130,6 +137,7 @@ public struct ContainerExec {
         let signals = LaunchPreparation.signalsNotAtDefault()
         return ExecContext(
             initDescriptor: initDescriptor, errorDescriptor: errors.writing.rawValue, spawnedDescriptor: spawned.writing.rawValue,
+            cgroupDirectory: -1, cgroupProcs: UnsafeBufferPointer(start: nil, count: 0),
             parentDescriptors: UnsafeBufferPointer(start: arena.array(parentEnds), count: parentEnds.count),
             user: options.user.map { UnsafePointer(arena.string($0)) },
             lookupBuffer: arena.allocate(UInt8.self, count: LaunchPreparation.lookupBufferSize),

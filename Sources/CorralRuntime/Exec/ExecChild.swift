@@ -9,18 +9,44 @@ struct ExecJoiner {
 
     func run() -> Never {
         for descriptor in context.parentDescriptors { _ = close(descriptor) }
+        // Before anything of the container can see it: it still holds the host root's
+        // credentials and the caller's memory, and from the setns on it is in the container's
+        // PID namespace, where root could otherwise ptrace it or read its environment.
+        guard corral_set_not_dumpable() == 0 else { childFail(context.errorDescriptor, .joinContainer) }
+        for procs in context.cgroupProcs {
+            guard writePID(to: procs) else { childFail(context.errorDescriptor, .joinCgroup) }
+        }
         let namespaces = Int32(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP)
         guard corral_setns(context.initDescriptor, namespaces) == 0 else { childFail(context.errorDescriptor, .joinContainer) }
         var commandContext = context
         if context.wantsTerminal { commandContext.terminal = openTerminal() }
         var arguments = clone_args()
         arguments.flags = UInt64(CLONE_PARENT)
+        if context.cgroupDirectory >= 0 {
+            arguments.flags |= UInt64(CLONE_INTO_CGROUP)
+            arguments.cgroup = UInt64(context.cgroupDirectory)
+        }
         let pid = corral_clone3(&arguments)
         if pid == 0 { ExecCommand(context: commandContext).run() }
         guard pid > 0 else { childFail(context.errorDescriptor, .cloneCommand) }
         var reported = Int32(pid)
         guard write(context.spawnedDescriptor, &reported, 4) == 4 else { childFail(context.errorDescriptor, .cloneCommand) }
         _exit(0)
+    }
+
+    /// This process's pid, in decimal, to a cgroup.procs file: digits on the stack, no allocation.
+    private func writePID(to descriptor: Int32) -> Bool {
+        var digits: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &digits) { buffer in
+            var number = Int(getpid()), index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(number % 10)
+                number /= 10
+            } while number > 0 && index > 0
+            guard let base = buffer.baseAddress else { return false }
+            return write(descriptor, base + index, buffer.count - index) == buffer.count - index
+        }
     }
 
     /// A pty of the container's own devpts (its /dev/ptmx, reached through init's mount

@@ -9,6 +9,11 @@ struct ExecContext {
     var errorDescriptor: Int32
     /// The joiner writes the command's pid here.
     var spawnedDescriptor: Int32
+    /// init's cgroups: its cgroup2 directory (the command is cloned into it) and the v1
+    /// `cgroup.procs` files (the joiner writes its own pid there, so the command starts in them).
+    /// The caller itself never joins them: a container could freeze or kill it there.
+    var cgroupDirectory: Int32
+    var cgroupProcs: UnsafeBufferPointer<Int32>
     /// The parent's ends of the pipes, closed first by each child.
     var parentDescriptors: UnsafeBufferPointer<Int32>
     var user: UnsafePointer<CChar>?

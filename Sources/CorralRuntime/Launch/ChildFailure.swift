@@ -24,7 +24,7 @@ enum ChildCall: Int32 {
         readUsers, irregularUsers, unknownUser, readGroups, irregularGroups, unknownGroup,
         setGroups, setGroupID, setUserID, sessionKeyring, changeDirectory, newSession, controllingTerminal, standardStreams,
         dropBoundingCapability, capset, clearAmbientCapabilities, noNewPrivileges, seccomp, execute,
-        joinContainer, cloneCommand, commandNotFound, executeCommand, openTerminal
+        joinContainer, joinCgroup, cloneCommand, commandNotFound, executeCommand, openTerminal
 }
 
 extension ChildFailure {
@@ -93,6 +93,7 @@ extension ChildFailure {
         case .cloneCommand: return "clone3 of the command in the container's PID namespace: \(error)"
         case .commandNotFound: return "'\(launch.initPath)': no such command in the container (searched its PATH)"
         case .executeCommand: return "execve '\(launch.initPath)': \(error)"
+        case .joinCgroup: return "write to init's cgroup.procs: \(error)"
         case .openTerminal: return "a pty in the container's devpts (/dev/ptmx): \(error)"
         case nil: return "container setup failed: \(error)"
         }

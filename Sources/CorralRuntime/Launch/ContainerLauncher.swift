@@ -179,8 +179,9 @@ public enum ContainerLauncher {
                                                       launch: preparation.description), code: .setupFailed)
             }
             pipes.go.writing.close()
-            // Running: what `corralctl exec` needs to find it.
-            try claim.record(initPID: container.pid, definition: definitionPath(file))
+            // Running: what `corralctl exec` needs to find it, and the definition as it runs.
+            try FileIO.writeAtomically(domain.canonicalXML, to: claim.definitionCopy, mode: 0o600)
+            try claim.record(initPID: container.pid, definition: claim.definitionCopy)
             spawner.map { _ = reap($0) }
         } catch {
             preparation.closeNamespaces()
@@ -220,13 +221,6 @@ public enum ContainerLauncher {
                 throw LaunchInterrupted(signal: signal)
             }
         }
-    }
-
-    /// The definition as an absolute path, so another process finds it.
-    private static func definitionPath(_ file: String) -> String {
-        guard !file.hasPrefix("/"), let directory = getcwd(nil, 0) else { return file }
-        defer { free(directory) }
-        return String(cString: directory) + "/" + file
     }
 
     /// Clones the spawner, which clones the mounter into init's namespaces; returns its pid.

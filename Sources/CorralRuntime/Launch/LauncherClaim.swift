@@ -67,6 +67,10 @@ public struct LauncherClaim {
         return true
     }
 
+    /// The definition the container runs, as it was at the start (`corralctl exec` must apply
+    /// init's restrictions, not those of a file edited since).
+    var definitionCopy: String { path + ".xml" }
+
     /// Records this process as the container's launcher, and `initPID` once it runs.
     func record(initPID: pid_t? = nil, definition: String? = nil) throws {
         let pid = getpid()
@@ -82,5 +86,6 @@ public struct LauncherClaim {
     func release() {
         // ENOENT: there was none.
         _ = unlink(path)
+        _ = unlink(definitionCopy)
     }
 }
