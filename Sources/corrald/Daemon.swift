@@ -66,9 +66,10 @@ final class Daemon {
         // Whatever our parent left open (a supervisor's pipe, a test harness's socket) must not
         // reach the monitors, which outlive us and would keep it open.
         ProcessControl.closeInheritedDescriptorsOnExec()
+        var pidFile: DaemonPIDFile? = nil
         do {
+            pidFile = try DaemonPIDFile(state.daemonPIDFile)
             try useDelegatedCgroup()
-            try FileIO.writeAtomically("\(getpid())\n", to: state.daemonPIDFile)
             let signals = try BlockedSignals([SIGHUP, SIGTERM, SIGINT, SIGUSR1])
             let watch = try DirectoryWatch()
             try watch.watch(options.configDirectory)
@@ -81,9 +82,10 @@ final class Daemon {
             try loop(signals: signals, watch: watch)
         } catch {
             logger.critical("corrald: \(error)")
+            pidFile?.remove()
             return 1
         }
-        unlink(state.daemonPIDFile)
+        pidFile?.remove()
         logger.info("corrald stopped")
         return 0
     }

@@ -28,9 +28,7 @@ final class DaemonHarness {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ContainerSandbox.buildDirectory + "/corrald")
-        process.arguments = ["--config", "/dev/null", "--config-dir", configDirectory, "--state-dir", stateDirectory,
-                             "--log-dir", logDirectory, "--template-dir", sandbox.templates, "--overlay-dir", sandbox.overlays,
-                             "--monitor", ContainerSandbox.buildDirectory + "/corral-monitor", "--cgroup-parent", sandbox.cgroupParent]
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -42,6 +40,13 @@ final class DaemonHarness {
     }
 
     var pid: Int32 { process?.processIdentifier ?? 0 }
+
+    /// corrald's command line on this sandbox's directories.
+    var arguments: [String] {
+        ["--config", "/dev/null", "--config-dir", configDirectory, "--state-dir", stateDirectory,
+         "--log-dir", logDirectory, "--template-dir", sandbox.templates, "--overlay-dir", sandbox.overlays,
+         "--monitor", ContainerSandbox.buildDirectory + "/corral-monitor", "--cgroup-parent", sandbox.cgroupParent]
+    }
 
     /// A definition whose init prints NAME-up and exits 0 on SIGTERM.
     func service(_ name: String, _ extra: String = "", os: String = "", script: String? = nil) -> String {

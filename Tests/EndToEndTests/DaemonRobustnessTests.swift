@@ -31,6 +31,24 @@ struct DaemonRobustnessTests {
         }
     }
 
+    /// Two daemons would supervise the same containers twice: the second is refused, and the
+    /// first keeps its pid file (removing it only at its own exit).
+    @Test func aSecondCorraldOnTheSameStateDirectoryIsRefused() throws {
+        try withDaemon { daemon in
+            try daemon.start()
+            daemon.wait("corrald ready") { daemon.log.contains("corrald ready") }
+            let pidFile = StateDirectory(daemon.stateDirectory).daemonPIDFile
+            let second = try ContainerSandbox.run(ContainerSandbox.buildDirectory + "/corrald", daemon.arguments,
+                                                  in: daemon.sandbox.directory)
+            #expect(second.status == 1)
+            #expect(second.errors.contains("another corrald (pid \(daemon.pid)) uses this state directory"), "\(second.errors)")
+            #expect(StateDirectory.contents(of: pidFile) == "\(daemon.pid)\n", "the first corrald's pid file is intact")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+            #expect(access(pidFile, F_OK) != 0, "removed by its owner at exit")
+        }
+    }
+
     @Test func aStoppedContainerLeavesNoConsoleSocket() throws {
         try withDaemon { daemon in
             try daemon.write("brief.xml", daemon.service("brief", script: "echo brief-done"))

@@ -18,11 +18,7 @@ struct BlockDeviceClaim {
             throw RuntimeError("'\(device)' (<filesystem type='block'>) is not a block device")
         }
         number = UInt64(status.st_rdev)
-        var lock = flock()
-        lock.l_type = Int16(readOnly ? F_RDLCK : F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        guard fcntl(descriptor.rawValue, 37 /* F_OFD_SETLK, GNU-only */, &lock) == 0 else {
-            guard errno == EAGAIN || errno == EACCES else { throw SystemCallError.last("fcntl F_OFD_SETLK", device) }
+        guard try descriptor.tryLock(exclusive: !readOnly, path: device) else {
             throw RuntimeError("block device '\(device)' is in use by another container"
                 + (readOnly ? " read-write" : "") + "; a writable device has one user at a time", code: .busy)
         }

@@ -59,16 +59,11 @@ final class LoopDevice {
 
     /// A write lock for a writable image, a read lock for a read-only one (F_OFD_SETLK).
     private static func lock(_ backing: OwnedDescriptor, image: String, readOnly: Bool, attempts: Int) throws {
-        var lock = flock()
-        lock.l_type = Int16(readOnly ? F_RDLCK : F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
         for _ in 1..<max(1, attempts) {
-            if fcntl(backing.rawValue, 37 /* F_OFD_SETLK */, &lock) == 0 { return }
-            guard errno == EAGAIN || errno == EACCES else { break }
+            if try backing.tryLock(exclusive: !readOnly, path: image) { return }
             usleep(10_000)
         }
-        guard fcntl(backing.rawValue, 37 /* F_OFD_SETLK, GNU-only */, &lock) == 0 else {
-            guard errno == EAGAIN || errno == EACCES else { throw SystemCallError.last("fcntl F_OFD_SETLK", image) }
+        guard try backing.tryLock(exclusive: !readOnly, path: image) else {
             let holders = holdersOf(image)
             let who = holders.isEmpty ? "another process" : holders.map { "container '\($0.name)' (\($0.device))" }.joined(separator: ", ")
             let rule = readOnly ? "a read-only user may share it only with other read-only users" : "a writable image has one user at a time"
