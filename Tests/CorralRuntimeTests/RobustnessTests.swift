@@ -288,4 +288,41 @@ struct RobustnessTests {
             process.waitUntilExit()
         }
     }
+
+    /// A stop kills the whole cgroup, not only what the PID namespace holds: a host process
+    /// moved into the container's cgroup (a v1 hierarchy only, or cgroup2 only) dies with it,
+    /// and the cgroups are removed.
+    @Test(arguments: ["v1", "v2"])
+    func aProcessTheContainerDoesNotOwnDiesOnStop(hierarchy: String) throws {
+        try ContainerSandbox.with { sandbox in
+            let container = try sandbox.start(sandbox.domain("joined", script: "trap 'exit 0' TERM; while true; do sleep 1 & wait; done"),
+                                              name: "joined")
+            let roots = hierarchy == "v1" ? ["freezer", "pids", "memory", "devices"].map { "/sys/fs/cgroup/\($0)" }
+                                          : ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
+            let payload = { roots.map { "\($0)/\(sandbox.cgroupParent)/joined/payload" }
+                .first { FileManager.default.fileExists(atPath: "\($0)/cgroup.procs") } }
+            ContainerSandbox.waitUntil({ payload() != nil }, while: { container.isRunning })
+            guard let directory = payload() else {
+                kill(container.processIdentifier, SIGKILL)
+                container.waitUntilExit()
+                // A pure v1 or pure v2 host has no cgroup of the other kind to test.
+                #expect(hierarchy == "v1" && !FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs")
+                        || hierarchy == "v2" && !FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified/cgroup.procs")
+                            && !FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.procs"), "no payload cgroup in \(roots)")
+                return
+            }
+            let stranger = Process()
+            stranger.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            stranger.arguments = ["1000"]
+            try stranger.run()
+            defer { if stranger.isRunning { kill(stranger.processIdentifier, SIGKILL) } }
+            try "\(stranger.processIdentifier)\n".write(toFile: "\(directory)/cgroup.procs", atomically: false, encoding: .utf8)
+            kill(container.processIdentifier, SIGTERM)
+            container.waitUntilExit()
+            ContainerSandbox.waitUntil({ !stranger.isRunning })
+            #expect(!stranger.isRunning, "the host process moved into \(directory) outlived the stop")
+            #expect(!stranger.isRunning && stranger.terminationReason == .uncaughtSignal && stranger.terminationStatus == SIGKILL)
+            #expect(!FileManager.default.fileExists(atPath: directory), "the container's cgroup was removed")
+        }
+    }
 }
