@@ -24,6 +24,13 @@ public final class ContainerCgroup {
             available = Set((FileIO.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
         }
         plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available, devices: devices)
+        // Cgroups are host-wide: a populated one is another container of the same name (or
+        // anything placed there). Refused before anything is created, and none of it is
+        // touched: the clean-up below would remove its empty sub-cgroups.
+        for directory in plan.containerDirectories where !CgroupTree.pids(directory).isEmpty {
+            throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host",
+                               code: .busy)
+        }
         do {
             try create()
             if let directory = plan.unifiedDirectory { try DeviceAccess.attach(plan.devices, to: directory) }
@@ -42,12 +49,7 @@ public final class ContainerCgroup {
         for step in plan.steps {
             switch step {
             case .create(let directory) where plan.containerDirectories.contains(directory):
-                // Cgroups are host-wide: a populated one is another container of the same name;
-                // an empty one is what a killed launcher left, with a stale device list.
-                if !CgroupTree.pids(directory).isEmpty {
-                    throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host",
-                                       code: .busy)
-                }
+                // Empty (checked above): what a killed launcher left, with a stale device list.
                 _ = CgroupTree.remove(directory)
                 try HostDirectory.create(directory, detail: "cgroup")
             case .create(let directory):
