@@ -173,6 +173,40 @@ struct FilesystemTypeTests {
         }
     }
 
+    /// A `bind` source that is an absolute symlink is the container's path, not the host's.
+    @Test func aSymlinkedBindSourceStaysInsideTheRoot() throws {
+        try ContainerSandbox.with { sandbox in
+            let marker = "corral-link-\(UUID().uuidString.prefix(8))"
+            try "rootfs-etc\n".write(toFile: "\(sandbox.rootfs)/etc/\(marker)", atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: "\(sandbox.rootfs)/source-link", withDestinationPath: "/etc")
+            try FileManager.default.createDirectory(atPath: "\(sandbox.rootfs)/b", withIntermediateDirectories: true)
+            let hostOnly = try #require(["debian_version", "hostname", "machine-id", "os-release"].first {
+                FileManager.default.fileExists(atPath: "/etc/\($0)") && !FileManager.default.fileExists(atPath: "\(sandbox.rootfs)/etc/\($0)")
+            }, "no file of the host's /etc that the busybox rootfs lacks")
+            let run = try sandbox.run(sandbox.domain("links", script: "cat /b/\(marker); ls /b/\(hostOnly) 2>/dev/null || echo no-host-file",
+                devices: "<filesystem type='bind'><source dir='/source-link'/><target dir='/b'/></filesystem>"))
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output == "rootfs-etc\nno-host-file\n", "\(run.output)\(run.errors)")
+        }
+    }
+
+    /// A mount target behind a dangling absolute symlink is refused, naming the target: Corral
+    /// makes missing directories, not what a symlink points at, and never on the host.
+    @Test func aDanglingSymlinkAsATargetIsRefusedAndNothingIsMadeOnTheHost() throws {
+        try ContainerSandbox.with { sandbox in
+            let marker = "corral-dangling-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createSymbolicLink(atPath: "\(sandbox.rootfs)/dangling", withDestinationPath: "/\(marker)/deeper")
+            defer { rmdir("/\(marker)/deeper"); rmdir("/\(marker)") }
+            let run = try sandbox.run(sandbox.domain("links", script: "true",
+                devices: "<filesystem type='ram'><source usage='64'/><target dir='/dangling'/></filesystem>"))
+            #expect(run.status == 125)
+            #expect(run.errors == "links: cannot start: mount 'tmpfs' on '/dangling' (tmpfs): cannot open the target in the container: No such file or directory\n",
+                    "\(run.errors)")
+            #expect(!FileManager.default.fileExists(atPath: "/\(marker)"), "nothing made on the host")
+            #expect(!FileManager.default.fileExists(atPath: "\(sandbox.rootfs)/\(marker)"), "nor in the rootfs")
+        }
+    }
+
     @Test func withoutARootFilesystemTheHostRootGetsOnlyAdditiveMounts() throws {
         try ContainerSandbox.with { sandbox in
             let target = "\(sandbox.host)/scratch"
