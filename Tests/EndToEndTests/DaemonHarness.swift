@@ -21,14 +21,15 @@ final class DaemonHarness {
         }
     }
 
-    /// Starts corrald; `environment` adds variables (NOTIFY_SOCKET).
-    func start(environment: [String: String] = [:]) throws {
+    /// Starts corrald; `environment` adds variables (NOTIFY_SOCKET), `arguments` replace the
+    /// sandbox's command line.
+    func start(environment: [String: String] = [:], arguments: [String]? = nil) throws {
         if !FileManager.default.fileExists(atPath: daemonLog) {
             try #require(FileManager.default.createFile(atPath: daemonLog, contents: nil))
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ContainerSandbox.buildDirectory + "/corrald")
-        process.arguments = arguments
+        process.arguments = arguments ?? self.arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

@@ -52,6 +52,48 @@ struct DaemonTests {
         }
     }
 
+    /// corrald.conf's keys, a name used twice, editors' files and SIGINT, as the README states them.
+    @Test func theConfigurationFileNamesTakenTwiceEditorFilesAndSIGINT() throws {
+        try withDaemon { daemon in
+            let configuration = "\(daemon.sandbox.directory)/corrald.conf"
+            try """
+                # every key, the command line naming only this file
+                config-dir = \(daemon.configDirectory)
+                state-dir = \(daemon.stateDirectory)
+                log-dir = \(daemon.logDirectory)   # a trailing comment
+                template-dir = \(daemon.sandbox.templates)
+                overlay-dir = \(daemon.sandbox.overlays)
+                monitor = \(ContainerSandbox.buildDirectory)/corral-monitor
+                cgroup-parent = \(daemon.sandbox.cgroupParent)
+
+                """.write(toFile: configuration, atomically: true, encoding: .utf8)
+            try daemon.write("a.xml", daemon.service("web"))
+            try daemon.write("b.xml", daemon.service("web"))
+            for editorFile in ["web.xml~", "#web.xml#", ".web.xml.swp", "web.xml.bak"] {
+                try "<domain".write(toFile: "\(daemon.configDirectory)/\(editorFile)", atomically: true, encoding: .utf8)
+            }
+            try daemon.start(arguments: ["--config", configuration])
+            daemon.wait("web running") { daemon.running("web") != nil }
+            daemon.wait("the second name refused") {
+                daemon.log.contains("\(daemon.configDirectory)/b.xml: error: <name>: 'web' is already the name of the container in \(daemon.configDirectory)/a.xml")
+            }
+            #expect(!["web.xml~", "#web.xml#", ".swp", ".bak"].contains { daemon.log.contains($0) }, "\(daemon.log)")
+
+            // An unknown key is an error naming the file and the line.
+            let wrong = "\(daemon.sandbox.directory)/wrong.conf"
+            try "state-dir = \(daemon.stateDirectory)\ncolour = blue\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+            let refused = try ContainerSandbox.run(ContainerSandbox.buildDirectory + "/corrald", ["--config", wrong], in: daemon.sandbox.directory)
+            #expect(refused.status != 0)
+            #expect(refused.errors.contains("\(wrong):2: error: unknown key 'colour'"), "\(refused.errors)")
+
+            // SIGINT is SIGTERM: every container stopped gracefully, then exit 0.
+            daemon.signal(SIGINT)
+            #expect(daemon.waitForExit() == 0)
+            #expect(daemon.record("web")?.phase == .stopped)
+            #expect(daemon.containerLog("web").contains("web-stopping"))
+        }
+    }
+
     @Test func lifecyclePolicies() throws {
         try withDaemon { daemon in
             let marker = "\(daemon.sandbox.host)/rebooted"
