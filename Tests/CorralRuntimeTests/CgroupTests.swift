@@ -138,17 +138,39 @@ struct CgroupTests {
         }
     }
 
-    @Test func aLimitTheHostCannotHonourIsAnErrorNamingItsElement() throws {
-        let hasWeight = ["/sys/fs/cgroup/blkio/blkio.weight", "/sys/fs/cgroup/io.weight", "/sys/fs/cgroup/blkio/blkio.bfq.weight"]
-            .contains { FileManager.default.fileExists(atPath: $0) }
+    /// `<blkiotune><weight>` is written where this host has the file — in the container's own
+    /// cgroup (blkio.weight on v1, io.weight on cgroup2), probed there rather than at a
+    /// hierarchy's root, which has no io.weight — or refused, naming the element.
+    @Test func aWeightIsHonouredWhereTheHostHasItOrRefusedNamingItsElement() throws {
+        let v1 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/blkio/cgroup.procs")
+        let root = v1 ? "/sys/fs/cgroup/blkio" : "/sys/fs/cgroup"
+        let file = v1 ? "blkio.weight" : "io.weight"
         try ContainerSandbox.with { sandbox in
-            let run = try sandbox.run(sandbox.domain("weight", script: "echo ran", extra: "<blkiotune><weight>500</weight></blkiotune>"))
-            if hasWeight {
-                #expect(run.output == "ran\n", "\(run.errors)")
+            let definition = sandbox.domain("weight", script: "while [ -e /host/release ]; do sleep 0.05; done",
+                devices: "<filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>",
+                extra: "<blkiotune><weight>500</weight></blkiotune>")
+            let weightFile = "\(root)/\(sandbox.cgroupParent)/weight/\(file)"
+            let run = try sandbox.run(definition)
+            if run.status == 0 {
+                // Honoured: the value is in the container's cgroup while it runs.
+                let release = "\(sandbox.directory)/release"
+                try Data().write(to: URL(fileURLWithPath: release))
+                let container = try sandbox.start(definition, name: "weight")
+                ContainerSandbox.waitUntil({ FileManager.default.fileExists(atPath: weightFile) }, while: { container.isRunning })
+                let written = (try? String(contentsOfFile: weightFile, encoding: .utf8)) ?? ""
+                try FileManager.default.removeItem(atPath: release)
+                container.waitUntilExit()
+                #expect(written.split(separator: "\n").first.map { $0 == "500" || $0 == "default 500" } ?? false, "\(weightFile): \(written)")
             } else {
                 #expect(run.status == 125)
                 #expect(run.errors.contains("<blkiotune><weight>: this host's"), "\(run.errors)")
                 #expect(run.errors.contains("Corral cannot honour it here"))
+                // The file is indeed missing where it would be: in a cgroup beside the container's.
+                let probe = "\(root)/\(sandbox.cgroupParent)/probe-weight"
+                if mkdir(probe, 0o755) == 0 {
+                    #expect(!FileManager.default.fileExists(atPath: "\(probe)/\(file)"), "the host has \(file), yet the start was refused")
+                    rmdir(probe)
+                }
             }
             Self.expectNoCgroup("weight", in: sandbox)
         }
