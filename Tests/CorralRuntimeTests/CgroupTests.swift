@@ -76,6 +76,38 @@ struct CgroupTests {
         }
     }
 
+    /// With `<idmap>`, the mapped root owns its inner cgroup (so it can make sub-cgroups, as
+    /// systemd does), and not the outer one that holds its limits.
+    @Test func anIdmappedRootOwnsItsInnerCgroupOnly() throws {
+        let root = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].first { FileManager.default.fileExists(atPath: "\($0)/cgroup.procs") }
+        try ContainerSandbox.with { sandbox in
+            let outer = try #require(root.map { "\($0)/\(sandbox.cgroupParent)/mapped" }, "no cgroup2 hierarchy")
+            let run = try sandbox.run(sandbox.domain("mapped", script: """
+                mkdir /sys/fs/cgroup/service && echo made-subgroup
+                echo $$ > /sys/fs/cgroup/service/cgroup.procs && echo moved
+                stat -c '%u:%g' /sys/fs/cgroup /sys/fs/cgroup/cgroup.procs
+                """, extra: EscapeTests.idmap))
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output == "made-subgroup\nmoved\n0:0\n0:0\n", "root inside owns its cgroup: \(run.output)")
+            Self.expectNoCgroup("mapped", in: sandbox)
+            // The outer cgroup, seen from the host while one runs: the host root's.
+            let release = "\(sandbox.directory)/release"
+            try Data().write(to: URL(fileURLWithPath: release))
+            let container = try sandbox.start(sandbox.domain("mapped", script: "while [ -e /host/release ]; do sleep 0.05; done",
+                devices: "<filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>",
+                extra: EscapeTests.idmap), name: "mapped")
+            ContainerSandbox.waitUntil({ FileManager.default.fileExists(atPath: "\(outer)/payload") }, while: { container.isRunning })
+            var outerStatus = stat(), innerStatus = stat(), limitStatus = stat()
+            let statted = stat(outer, &outerStatus) == 0 && stat("\(outer)/payload", &innerStatus) == 0
+                && stat("\(outer)/cgroup.procs", &limitStatus) == 0
+            try FileManager.default.removeItem(atPath: release)
+            container.waitUntilExit()
+            #expect(statted)
+            #expect(innerStatus.st_uid == 100_000 && innerStatus.st_gid == 100_000, "the inner cgroup is the mapped root's")
+            #expect(outerStatus.st_uid == 0 && limitStatus.st_uid == 0, "the outer cgroup and its files stay the host root's")
+        }
+    }
+
     /// Sub-cgroups the container made, with names that are not UTF-8, in its cgroup2 view and in
     /// a v1 hierarchy it mounted: all removed with it.
     @Test func cgroupsTheContainerNamedInAnyBytesAreRemoved() throws {
