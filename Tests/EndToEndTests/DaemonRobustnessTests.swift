@@ -78,8 +78,9 @@ struct DaemonRobustnessTests {
         }
     }
 
-    /// A monitor killed again and again, each time just after its container runs: the delay
-    /// grows as for a crashing container (the count is reset only by a long run).
+    /// A monitor killed again and again, each time just after its container runs: its init dies
+    /// with it, and the delay grows as for a crashing container (the count is reset only by a
+    /// long run).
     @Test func aMonitorThatKeepsDyingBacksOff() throws {
         try withDaemon { daemon in
             try daemon.write("fragile.xml", daemon.service("fragile"))
@@ -87,8 +88,11 @@ struct DaemonRobustnessTests {
             for round in 1...2 {
                 daemon.wait("fragile running (round \(round))") { daemon.running("fragile") != nil && daemon.record("fragile")?.monitorPID ?? 0 > 0 }
                 let monitor = try #require(daemon.record("fragile")?.monitorPID)
+                let initPID = try #require(daemon.running("fragile"))
                 #expect(kill(monitor, SIGKILL) == 0)
                 daemon.wait("its death logged (round \(round))") { daemon.log.contains("its monitor (pid \(monitor)) died") }
+                // Its init died with it (the parent-death signal), before any new start.
+                daemon.wait("init \(initPID) gone with its monitor (round \(round))") { !DaemonHarness.processExists(initPID) }
             }
             #expect(daemon.log.contains("starting it again in 1 s") && daemon.log.contains("starting it again in 2 s"), "\(daemon.log.suffix(800))")
             daemon.wait("fragile back", seconds: 30) { daemon.running("fragile") != nil }

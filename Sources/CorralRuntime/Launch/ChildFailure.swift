@@ -24,7 +24,7 @@ enum ChildCall: Int32 {
         readUsers, irregularUsers, unknownUser, readGroups, irregularGroups, unknownGroup,
         setGroups, setGroupID, setUserID, sessionKeyring, changeDirectory, newSession, controllingTerminal, standardStreams,
         dropBoundingCapability, capset, clearAmbientCapabilities, noNewPrivileges, seccomp, execute,
-        joinContainer, joinCgroup, cloneCommand, commandNotFound, executeCommand, openTerminal
+        joinContainer, joinCgroup, cloneCommand, commandNotFound, executeCommand, openTerminal, parentDeathSignal
 }
 
 extension ChildFailure {
@@ -74,6 +74,7 @@ extension ChildFailure {
         case .readGroups: return "read '/etc/group' in the container: \(error)"
         case .irregularGroups: return "'/etc/group' in the container is not a regular file (<initgroup> cannot be looked up)"
         case .unknownGroup: return "<initgroup> '\(launch.group ?? "")': no such group in the container's /etc/group"
+        case .parentDeathSignal: return "prctl PR_SET_PDEATHSIG (init dies with its monitor): \(error)"
         case .setGroups: return "setgroups: \(error)"
         case .setGroupID: return "setgid '\(launch.group ?? "0")': \(error)"
         case .setUserID: return "setuid '\(launch.user ?? "0")': \(error)"

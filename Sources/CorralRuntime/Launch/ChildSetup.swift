@@ -23,7 +23,7 @@ struct ChildSetup {
         guard corral_setresuid(0, 0, 0) == 0 else { fail(.setUserID) }
         // Dies with the monitor from here on (a change of credentials clears it: set again
         // before exec). Before this point, the go pipe's end of file stops it.
-        _ = corral_set_parent_death_signal(SIGKILL)
+        guard corral_set_parent_death_signal(SIGKILL) == 0 else { fail(.parentDeathSignal) }
         let tree = corral_receive_descriptor(context.initChannel)
         guard tree >= 0 else { fail(.receiveMounts) }
         guard corral_setns(tree, Int32(CLONE_NEWNS)) == 0 else { fail(.joinMounts) }
@@ -75,7 +75,7 @@ struct ChildSetup {
         // monitor is single-threaded, so its "parent thread" is the monitor. A monitor that
         // died before could not deliver it: the go pipe, which it holds until the exec, then
         // has no writer left — stop here instead.
-        _ = corral_set_parent_death_signal(SIGKILL)
+        guard corral_set_parent_death_signal(SIGKILL) == 0 else { fail(.parentDeathSignal) }
         var monitor = pollfd(fd: context.goDescriptor, events: Int16(POLLIN), revents: 0)
         if poll(&monitor, 1, 0) > 0, monitor.revents & Int16(POLLHUP) != 0 { _exit(125) }
         // Whatever the caller leaked to us stays out of the container (the error pipe closes
