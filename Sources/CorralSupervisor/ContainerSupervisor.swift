@@ -70,7 +70,8 @@ public final class ContainerSupervisor {
             record.initPID = nil
             record.lastExit = exit.description
             if stopRequested {
-                log.event("stopped on request: \(exit)")
+                record.lastExit = "\(exit.how) (stopped on request)"
+                log.event("stopped on request: \(exit.how)")
                 return finish()
             }
             let action = RestartPolicy.action(for: exit.reason, lifecycle: domain.lifecycle)

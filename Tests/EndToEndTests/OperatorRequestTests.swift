@@ -50,6 +50,24 @@ struct OperatorRequestTests {
         }
     }
 
+    /// A container that ignores its stop signal is killed after its stop timeout: stopped on
+    /// request, not crashed, in its log and its record.
+    @Test func aContainerKilledAfterItsStopTimeoutWasStoppedOnRequest() throws {
+        try withDaemon { daemon in
+            let quick = "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop timeout='1'/></c:container></metadata>"
+            try daemon.write("stubborn.xml", daemon.service("stubborn", quick,
+                script: "trap '' TERM; echo stubborn-up; while true; do sleep 1; done"))
+            try daemon.start()
+            daemon.wait("stubborn running") { daemon.running("stubborn") != nil }
+            let stop = try Self.corralctl(daemon, ["stop", "stubborn", "--wait", "--timeout", "20"])
+            #expect(stop.status == 0, "\(stop.errors)")
+            let log = daemon.containerLog("stubborn")
+            #expect(log.contains("stopped on request"), "\(log)")
+            #expect(!log.contains("crash") && !daemon.log.contains("stubborn: crash"), "\(log)\n\(daemon.log)")
+            #expect(daemon.record("stubborn")?.phase == .stopped)
+        }
+    }
+
     @Test func requestsNameTheContainerWhenTheyCannotBeServed() throws {
         try withDaemon { daemon in
             let offline = try Self.corralctl(daemon, ["stop", "web"])

@@ -47,13 +47,17 @@ public struct ContainerExit: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    public var description: String { "\(how) (\(reason.rawValue))" }
+
+    /// How init ended, without what that means for its policy (a stop on request kills init
+    /// after its timeout, which is no crash).
+    public var how: String {
         switch status {
-        case .exited(let code): return "init exited with status \(code) (\(reason.rawValue))"
+        case .exited(let code): return "init exited with status \(code)"
         case .killed(let signal):
-            guard let outOfMemory else { return "init was killed by signal \(signal) (\(reason.rawValue))" }
+            guard let outOfMemory else { return "init was killed by signal \(signal)" }
             let limit = outOfMemory.limit.map { "limit \(MemorySize.text($0))" } ?? "no limit"
-            return "init was killed by signal \(signal): out of memory (\(limit)) (\(reason.rawValue))"
+            return "init was killed by signal \(signal): out of memory (\(limit))"
         }
     }
 }
