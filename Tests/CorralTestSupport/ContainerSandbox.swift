@@ -223,6 +223,18 @@ public final class ContainerSandbox: @unchecked Sendable {
         try #require(build.status == 0, "cannot build the syscall probe: \(build.errors)")
     }
 
+    /// Builds the seccomp filter probe (Tests/CorralTestSupport/Probe) statically into this
+    /// sandbox's directory (it runs on the host) and returns its path.
+    public func buildFilterProbe() throws -> String {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Probe/filter-probe.c.txt").path
+        let copy = "\(directory)/filter-probe.c", binary = "\(directory)/filter-probe"
+        try FileManager.default.copyItem(atPath: source, toPath: copy)
+        let compiler = ["/usr/bin/cc", "/usr/bin/gcc"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "cc"
+        let build = try ContainerSandbox.run(compiler, ["-static", "-O1", "-o", binary, copy], in: directory)
+        try #require(build.status == 0, "cannot build the filter probe: \(build.errors)")
+        return binary
+    }
+
     /// corral-monitor processes working on this sandbox's files.
     public func monitorsOfThisSandbox() -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -11,7 +11,10 @@ enum SeccompProgram {
     static let notImplemented = UInt32(0x0005_0000) | UInt32(ENOSYS)  // SCMP_ACT_ERRNO(ENOSYS)
     static let allow = UInt32(0x7fff_0000)  // SCMP_ACT_ALLOW
     /// Part of the cache key: bump it whenever `compile` changes what it generates.
-    static let revision = 2
+    static let revision = 3
+    /// i386's 64-bit-time versions of a call (x86_64 and x32 have none): denying the call
+    /// denies them too, or the 32-bit table would be a way around it.
+    static let timeVariants = ["clock_settime": ["clock_settime64"], "clock_adjtime": ["clock_adjtime64"]]
 
     /// The compiled filter for `denied`, from `cache` when an earlier launch compiled the same
     /// one (STATE_DIR is a tmpfs: the cache is as old as the boot, so as the kernel and
@@ -49,6 +52,11 @@ enum SeccompProgram {
                 throw RuntimeError("<corral:seccomp>: syscall '\(name)' is not a system call of this architecture")
             }
             try add(filter, permissionDenied, number, [], name)
+            for variant in timeVariants[name] ?? [] {
+                // A libseccomp older than the time64 calls (2.4) cannot name them: nothing to add.
+                let variantNumber = seccomp_syscall_resolve_name(variant)
+                if variantNumber != __NR_SCMP_ERROR { try add(filter, permissionDenied, variantNumber, [], variant) }
+            }
         }
         if profile.restrictsRemounts {
             // mount(2) with MS_REMOUNT but neither MS_RDONLY nor MS_BIND: a filesystem remounted
