@@ -193,5 +193,11 @@ extension CorralctlDaemonTests {
         for setting in ["Type=notify", "KillMode=process", "Delegate=yes", "Restart=on-failure"] {
             #expect(unit.contains("\n\(setting)\n"))
         }
+        // A seccomp filter of the unit would be every container's for good (see the unit's comment).
+        let settings = unit.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "=").first.map(String.init) }
+        for inherited in ["RestrictAddressFamilies", "SystemCallArchitectures", "SystemCallFilter", "LockPersonality",
+                          "RestrictRealtime", "ProtectClock", "MemoryDenyWriteExecute", "RestrictNamespaces", "DeviceAllow"] {
+            #expect(!settings.contains(inherited), "\(inherited)= would reach every container")
+        }
     }
 }
