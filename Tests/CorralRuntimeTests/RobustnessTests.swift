@@ -8,6 +8,17 @@ import Testing
 /// timeout, and leaves nothing on the host.
 @Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason))
 struct RobustnessTests {
+    /// SIGTERM to `process`: true when it ends within 30 s; SIGKILL otherwise. Reaped either way.
+    static func endsOnSIGTERM(_ process: Process) -> Bool {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        let ended = !process.isRunning
+        if !ended { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return ended
+    }
+
     @Test func aFifoAtTheContainersGroupFileIsAnErrorNotAHang() throws {
         try ContainerSandbox.with { sandbox in
             for file in ["passwd", "group"] {
@@ -243,12 +254,7 @@ struct RobustnessTests {
                 }
             }
             ContainerSandbox.waitUntil({ hasChild() }, while: { process.isRunning })
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            #expect(!process.isRunning, "the stop never ended the setup")
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            #expect(Self.endsOnSIGTERM(process), "the stop never ended the setup")
             #expect(process.terminationStatus == 125)
             #expect(try String(contentsOfFile: errors, encoding: .utf8) == "hung: cannot start: stopped during setup (SIGTERM)\n")
         }
@@ -279,13 +285,8 @@ struct RobustnessTests {
             }
             ContainerSandbox.waitUntil({ frozen() }, while: { process.isRunning })
             #expect(frozen(), "the container never froze itself")
-            kill(process.processIdentifier, SIGTERM)
             // Ends within its stop timeout (the harness would record a hang after a minute).
-            let deadline = Date().addingTimeInterval(30)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            #expect(!process.isRunning, "the stop never ended")
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            #expect(Self.endsOnSIGTERM(process), "the stop never ended")
         }
     }
 

@@ -117,6 +117,12 @@ struct DaemonRobustnessTests {
             if let initPID = record.initPID {
                 daemon.wait("init gone with its monitor") { !DaemonHarness.processExists(initPID) }
             }
+            // And its cgroups are reclaimed, in every hierarchy.
+            let hierarchies = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/\($0)" }
+            let left = { (["/sys/fs/cgroup"] + hierarchies).map { "\($0)/\(daemon.sandbox.cgroupParent)/stuck" }
+                .filter { FileManager.default.fileExists(atPath: $0) } }
+            daemon.wait("its cgroups reclaimed") { left().isEmpty }
+            #expect(left().isEmpty, "cgroups left: \(left())")
         }
     }
 }

@@ -60,7 +60,7 @@ public struct ContainerExec {
         terminalChannel.sending.close()
         // The joiner runs in the container's cgroups, which the container may freeze: a stop
         // request ends the wait.
-        guard try waitForJoiner(spawned.reading, stopRequests: stopRequests) else {
+        guard try stopRequests.waitUntilReadable(spawned.reading, what: "the exec helper's pipe") == nil else {
             kill(joiner, SIGKILL)
             var ignored: Int32 = 0
             while waitpid(joiner, &ignored, 0) < 0 && errno == EINTR {}
@@ -87,20 +87,6 @@ public struct ContainerExec {
         }
         outputs?.closeContainerEnds()
         return try relay(until: command, pid: pid, terminal: terminal, outputs: outputs, stopRequests: stopRequests)
-    }
-
-    /// True once the joiner has reported (or ended); false on a stop request first.
-    private func waitForJoiner(_ spawned: OwnedDescriptor, stopRequests: BlockedSignals) throws -> Bool {
-        var descriptors = [pollfd(fd: spawned.rawValue, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
-        while true {
-            if poll(&descriptors, 2, -1) < 0 {
-                guard errno == EINTR else { throw SystemCallError.last("poll", "the exec helper's pipe") }
-                continue
-            }
-            if descriptors[0].revents != 0 { return true }
-            if descriptors[1].revents != 0, !stopRequests.pending().isEmpty { return false }
-        }
     }
 
     /// The pty master the joiner sends: non-blocking (input nobody reads is dropped), sized like

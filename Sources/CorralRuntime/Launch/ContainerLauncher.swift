@@ -209,17 +209,8 @@ public enum ContainerLauncher {
     /// FUSE or NFS source, say).
     private static func waitForSetup(_ errors: OwnedDescriptor, stopRequests: BlockedSignals?) throws {
         guard let stopRequests else { return }
-        var descriptors = [pollfd(fd: errors.rawValue, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: stopRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
-        while true {
-            if poll(&descriptors, 2, -1) < 0 {
-                guard errno == EINTR else { throw SystemCallError.last("poll", "the child's error pipe") }
-                continue
-            }
-            if descriptors[0].revents != 0 { return }
-            if descriptors[1].revents != 0, let signal = stopRequests.pending().first {
-                throw LaunchInterrupted(signal: signal)
-            }
+        if let signal = try stopRequests.waitUntilReadable(errors, what: "the child's error pipe") {
+            throw LaunchInterrupted(signal: signal)
         }
     }
 

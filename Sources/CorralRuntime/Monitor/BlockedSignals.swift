@@ -22,6 +22,21 @@ public final class BlockedSignals {
     }
 
     /// The signals received since the last call, in order.
+    /// Waits until `descriptor` is readable (or closed): nil then; or, when a stop request
+    /// comes first, the first signal pending. `what` names the descriptor in a poll error.
+    func waitUntilReadable(_ descriptor: OwnedDescriptor, what: String) throws -> Int32? {
+        var descriptors = [pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: self.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
+        while true {
+            if poll(&descriptors, 2, -1) < 0 {
+                guard errno == EINTR else { throw SystemCallError.last("poll", what) }
+                continue
+            }
+            if descriptors[0].revents != 0 { return nil }
+            if descriptors[1].revents != 0, let signal = pending().first { return signal }
+        }
+    }
+
     public func pending() -> [Int32] {
         var signals: [Int32] = []
         var info = signalfd_siginfo()
