@@ -58,7 +58,9 @@ for device in /sys/block/loop*/loop/backing_file; do
 done
 pgrep -x corral-monitor >/dev/null && leaks="$leaks corral-monitor-processes"
 ls -d /tmp/corral-test-* >/dev/null 2>&1 && leaks="$leaks temporary-directories"
-ls -d /sys/fs/cgroup/corral-test-* /sys/fs/cgroup/*/corral-test-* >/dev/null 2>&1 && leaks="$leaks cgroups"
+# compgen, not ls: ls fails when any one pattern matches nothing, hiding the other's matches.
+compgen -G "/sys/fs/cgroup/corral-test-*" >/dev/null && leaks="$leaks cgroups"
+compgen -G "/sys/fs/cgroup/*/corral-test-*" >/dev/null && leaks="$leaks cgroups"
 if [ -n "$leaks" ]; then
     echo "test.sh: the tests leaked:$leaks" >&2
     exit 1
