@@ -20,11 +20,13 @@ for binary in corrald corral-monitor corralctl; do
     install -m 0755 "$binaries/$binary" "$destination$prefix/bin/$binary"
 done
 
-echo "install: systemd unit into $destination/etc/systemd/system"
+echo "install: systemd units into $destination/etc/systemd/system"
 install -d "$destination/etc/systemd/system"
-sed -e "s|/usr/local/bin/corrald|$prefix/bin/corrald|" -e "s|/usr/local/bin/corralctl|$prefix/bin/corralctl|" \
-    systemd/corrald.service > "$destination/etc/systemd/system/corrald.service"
-chmod 0644 "$destination/etc/systemd/system/corrald.service"
+for unit in corrald.service corral-containers.service; do
+    sed -e "s|/usr/local/bin/corrald|$prefix/bin/corrald|" -e "s|/usr/local/bin/corralctl|$prefix/bin/corralctl|" \
+        "systemd/$unit" > "$destination/etc/systemd/system/$unit"
+    chmod 0644 "$destination/etc/systemd/system/$unit"
+done
 
 install -d "$destination/etc/corral/containers"
 if [ -e "$destination/etc/corral/corrald.conf" ]; then

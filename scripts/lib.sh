@@ -24,3 +24,29 @@ ensure_swift() {
 # The packages building Corral needs: its system libraries, and the static archives
 # (ICU, zlib, lzma come with libxml2-dev) that scripts/build-release.sh links.
 BUILD_PACKAGES="pkg-config libxml2-dev libcap-dev libseccomp-dev"
+
+# debian_kernel — sets KERNEL (the vmlinuz) and KERNEL_MODULES (its lib/modules/VERSION) of
+# Debian 12's newest 6.1 kernel, downloaded and unpacked into a cache (CORRAL_VM_CACHE, default
+# /var/cache/corral-test/kernel), never installed on this host. Exits 2 when there is none.
+debian_kernel() {
+    local cache=${CORRAL_VM_CACHE:-/var/cache/corral-test/kernel} package
+    mkdir -p "$cache"
+    newest_kernel() { apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -1; }
+    package=$(newest_kernel)
+    if [ -z "$package" ] && ! ls "$cache"/linux-image-6.1.0-*/boot/vmlinuz-* >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
+        package=$(newest_kernel)
+    fi
+    if [ -z "$package" ]; then  # offline, but unpacked earlier: use that
+        package=$(ls -d "$cache"/linux-image-6.1.0-*-amd64 2>/dev/null | xargs -r -n1 basename | sort -V | tail -1)
+    fi
+    [ -n "$package" ] || { echo "$(basename "$0"): no linux-image-6.1.0-*-amd64 package in the apt sources" >&2; exit 2; }
+    if ! ls "$cache/$package"/boot/vmlinuz-* >/dev/null 2>&1; then
+        echo "$(basename "$0"): downloading $package (unpacked into $cache, not installed)" >&2
+        (cd "$cache" && apt-get download -q "$package" >/dev/null)
+        rm -rf "${cache:?}/$package" && dpkg-deb -x "$cache/${package}"_*.deb "$cache/$package"
+    fi
+    KERNEL=$(ls "$cache/$package"/boot/vmlinuz-* | head -1)
+    KERNEL_MODULES=$(ls -d "$cache/$package"/lib/modules/*/ | head -1)
+    KERNEL_MODULES=${KERNEL_MODULES%/}
+}

@@ -13,7 +13,7 @@ ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs 
 ensure_swift
 
 # What was skipped, and why: printed at the end. Under CI=true a skipped part fails the run
-# unless CORRAL_ALLOW_SKIP (space-separated) names it: system-containers, vm.
+# unless CORRAL_ALLOW_SKIP (space-separated) names it: system-containers, vm, vm-systemd.
 skipped=""
 skip() {  # NAME REASON
     echo "test.sh: $1 skipped: $2"
@@ -50,6 +50,17 @@ elif [ "$status" -ne 0 ]; then
     exit 1
 fi
 
+# corrald under a real systemd (Debian 12's, PID 1 of a qemu guest), installed by install.sh.
+echo "test.sh: corrald under systemd in a VM (scripts/vm-systemd-test.sh)"
+status=0
+scripts/vm-systemd-test.sh || status=$?
+if [ "$status" -eq 2 ]; then
+    skip vm-systemd "no Debian rootfs or 6.1 kernel package (the Debian archive is unreachable)"
+elif [ "$status" -ne 0 ]; then
+    echo "test.sh: vm-systemd-test failed" >&2
+    exit 1
+fi
+
 # The suite's own leak check, across all tests: nothing of a test container may remain.
 leaks=""
 grep -q "corral-test-" /proc/self/mountinfo && leaks="$leaks mounts"
@@ -67,7 +78,8 @@ if [ -n "$leaks" ]; then
 fi
 echo "test.sh: no leaked mounts, loop devices, processes, cgroups or temporary directories"
 
-echo "test.sh: summary: $ran; the cgroup v2 VM tests $( [ -z "$(printf '%s' "$skipped" | grep '^vm:')" ] && echo ran || echo "did not run")"
+ran_or_not() { [ -z "$(printf '%s' "$skipped" | grep "^$1:")" ] && echo ran || echo "did not run"; }
+echo "test.sh: summary: $ran; the cgroup v2 VM tests $(ran_or_not vm); the systemd VM tests $(ran_or_not vm-systemd)"
 if [ -n "$skipped" ]; then
     printf 'test.sh: skipped:\n%s' "$skipped"
     if [ "${CI:-}" = true ]; then

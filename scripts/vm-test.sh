@@ -11,27 +11,11 @@ cd "$(dirname "$0")/.."
 ensure_packages $BUILD_PACKAGES qemu-system-x86 busybox-static gcc libc6-dev cpio
 ensure_swift
 
-cache=${CORRAL_VM_CACHE:-/var/cache/corral-test/kernel}
-mkdir -p "$cache"
-newest_kernel() { apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -1; }
-package=$(newest_kernel)
-if [ -z "$package" ] && ! ls "$cache"/linux-image-6.1.0-*/boot/vmlinuz-* >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
-    package=$(newest_kernel)
-fi
-if [ -z "$package" ]; then  # offline, but unpacked earlier: use that
-    package=$(ls -d "$cache"/linux-image-6.1.0-*-amd64 2>/dev/null | xargs -r -n1 basename | sort -V | tail -1)
-fi
-[ -n "$package" ] || { echo "vm-test: no linux-image-6.1.0-*-amd64 package in the apt sources" >&2; exit 2; }
-if ! ls "$cache/$package"/boot/vmlinuz-* >/dev/null 2>&1; then
-    echo "vm-test: downloading $package (unpacked into $cache, not installed)"
-    (cd "$cache" && apt-get download -q "$package" >/dev/null)
-    rm -rf "$cache/$package" && dpkg-deb -x "$cache/${package}"_*.deb "$cache/$package"
-fi
-kernel=$(ls "$cache/$package"/boot/vmlinuz-* | head -1)
+debian_kernel
+kernel=$KERNEL
 # Every block driver of Debian's kernel is a module: the loop driver gives the VM a disk, which
 # the device list must keep from the containers.
-loop_module=$(find "$cache/$package/lib/modules" -name loop.ko | head -1)
+loop_module=$(find "$KERNEL_MODULES" -name loop.ko | head -1)
 
 echo "vm-test: building the static corral-monitor and corrald"
 bin=$(scripts/build-release.sh corral-monitor corrald)

@@ -14,8 +14,13 @@ struct CorraldCommand: ParsableCommand {
             one (semantically) restarts it; an invalid file is reported as FILE:LINE: error and
             its running container left as it was. The directory is watched with inotify and
             re-read on SIGHUP. SIGTERM or SIGINT stop every container gracefully, then corrald
-            exits 0. SIGUSR1 writes a status report to the log and to STATE_DIR/status.
+            exits 0 — except a SIGTERM for a restart of its systemd unit, which leaves them
+            running for the next corrald. SIGUSR1 writes a status report to the log and to STATE_DIR/status.
             Containers keep running if corrald is killed; a new corrald adopts them.
+
+            --hold-cgroups runs the holder instead (corral-containers.service): it holds its
+            unit's delegated cgroup2 subtree for the containers and their monitors, so systemd
+            can restart corrald while they run, and waits for SIGTERM.
             """)
 
     @Option(help: ArgumentHelp("Configuration file (key = value lines).", valueName: "file"))
@@ -42,6 +47,9 @@ struct CorraldCommand: ParsableCommand {
     @Option(name: .customLong("cgroup-parent"), help: ArgumentHelp("Containers' cgroups are PATH/NAME (default corral).", valueName: "path"))
     var cgroupParent: String?
 
+    @Flag(name: .customLong("hold-cgroups"), help: "Hold this systemd unit's cgroup subtree for the containers (corral-containers.service).")
+    var holdCgroups = false
+
     func run() throws {
         var options = try DaemonOptions.load(configFile: config)
         if let configDirectory { options.configDirectory = configDirectory }
@@ -55,6 +63,9 @@ struct CorraldCommand: ParsableCommand {
             options.cgroupParentIsExplicit = true
         }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label) }
+        if holdCgroups {
+            throw ExitCode(CgroupHolder.run(stateDirectory: options.stateDirectory, logger: Logger(label: "corrald")))
+        }
         let daemon = try Daemon(options: options, logger: Logger(label: "corrald"))
         throw ExitCode(daemon.run())
     }

@@ -25,12 +25,25 @@ extension Daemon {
             try FileIO.writeAtomically(container.domain.canonicalXML, to: state.definition(of: name))
             container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
                                                          source: container.file, options: options, name: name)
+            placeMonitor(name, container)
             container.lastPhase = nil
             container.killAt = nil
         } catch {
             let delay = retryLater(name, container)
             logger.error("\(name): cannot start its monitor: \(error); trying again in \(delay) s")
             recordMonitorFailure(name, container, problem: "cannot start its monitor: \(error)")
+        }
+    }
+
+    /// Moves a new monitor into the holder's monitor cgroup, out of corrald's unit (see
+    /// CgroupHolder). Where it runs does not decide where its container goes, so a failure
+    /// here is a warning: the monitor only stays in corrald's unit.
+    private func placeMonitor(_ name: String, _ container: Container) {
+        guard let (root, held) = heldCgroup, let monitor = container.monitor else { return }
+        do {
+            try held.move(monitor.pid, into: held.monitorLeaf, root: root)
+        } catch {
+            logger.warning("\(name): its monitor stays in corrald's cgroup: \(error)")
         }
     }
 

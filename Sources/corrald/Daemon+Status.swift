@@ -13,7 +13,8 @@ extension Daemon {
                 counts["stopped", default: 0] += 1
                 continue
             }
-            switch state.read(name)?.phase {
+            // The phase of its record's last change (corrald follows them): no file read.
+            switch container.lastPhase {
             case .running: counts["running", default: 0] += 1
             case .backoff: counts["restarting", default: 0] += 1
             case .stopping: counts["stopping", default: 0] += 1

@@ -47,6 +47,14 @@ final class Daemon {
     /// The container each definition file provided last, so an invalid edit keeps it running.
     var containerOfFile: [String: String] = [:]
     var shuttingDown = false
+    /// SIGTERM came with a restart of corrald's unit: exit at once and leave every monitor
+    /// and container to the next corrald.
+    private var leavingContainers = false
+    /// Whether systemd can start a new corrald while the containers run: false when they live
+    /// in corrald's own cgroup2 subtree (see CgroupHolder).
+    private var containersSurviveRestart = false
+    /// The hierarchy root and the subtree of `corrald --hold-cgroups`, when one holds it.
+    var heldCgroup: (root: String, cgroup: DelegatedCgroup)?
     private var reconcileAt: Int64?
     private var nextWatchdog: Int64?
 
@@ -90,20 +98,34 @@ final class Daemon {
         return 0
     }
 
-    /// Under systemd with a delegated cgroup2 subtree (and no cgroup-parent configured):
-    /// corrald and its monitors in a leaf, containers beside it (see DelegatedCgroup).
+    /// Under systemd (and no cgroup-parent configured), where containers go:
+    /// - on cgroup2, into the subtree `corrald --hold-cgroups` holds (corral-containers.service),
+    ///   monitors beside them, so that corrald's own unit can be restarted with them running;
+    /// - without that holder, into corrald's own delegated subtree, corrald in a leaf (a restart
+    ///   must then stop them: see CgroupHolder);
+    /// - on a hybrid or v1 host, below the `corral` default, outside every unit.
     private func useDelegatedCgroup() throws {
-        guard !options.cgroupParentIsExplicit, let layout = CgroupLayout.detect(), case .unified(let root) = layout,
-              let own = DelegatedCgroup.ownCgroup(),
-              let delegated = DelegatedCgroup(own: own, layout: layout, underSystemd: getenv("INVOCATION_ID") != nil)
-        else { return }
+        guard !options.cgroupParentIsExplicit, getenv("INVOCATION_ID") != nil, let layout = CgroupLayout.detect() else { return }
+        guard case .unified(let root) = layout else {
+            containersSurviveRestart = true
+            return
+        }
+        if let held = CgroupHolder.held(stateDirectory: options.stateDirectory, root: root) {
+            options.cgroupParent = held.containerParent
+            heldCgroup = (root, held)
+            containersSurviveRestart = true
+            logger.info("cgroups: containers in /\(held.containerParent)/NAME, monitors in /\(held.monitorLeaf) (held by corrald --hold-cgroups)")
+            return
+        }
+        guard let own = DelegatedCgroup.ownCgroup(),
+              let delegated = DelegatedCgroup(own: own, layout: layout, underSystemd: true, leafName: "daemon") else { return }
         try delegated.enter(root: root)
         options.cgroupParent = delegated.containerParent
-        logger.info("cgroups: corrald in /\(delegated.daemonLeaf), containers in /\(delegated.containerParent)/NAME")
+        logger.warning("cgroups: corrald in /\(delegated.leaf), containers in /\(delegated.containerParent)/NAME: no corral-containers.service holds a subtree for them, so a restart of corrald stops them")
     }
 
     private func loop(signals: BlockedSignals, watch: DirectoryWatch) throws {
-        while !(shuttingDown && containers.values.allSatisfy { $0.monitor == nil }) {
+        while !leavingContainers && !(shuttingDown && containers.values.allSatisfy { $0.monitor == nil }) {
             let monitored = containers.filter { $0.value.monitor != nil }
             var descriptors = [pollfd(fd: signals.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
                                pollfd(fd: watch.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
@@ -171,6 +193,12 @@ final class Daemon {
             guard !shuttingDown else { return }
             shuttingDown = true
             let running = containers.filter { $0.value.monitor != nil }
+            if signal == SIGTERM, let unit = restartingUnit() {
+                leavingContainers = true
+                logger.info("SIGTERM for a restart of \(unit): leaving \(running.count) container(s) running for the next corrald")
+                notifier.notify("STOPPING=1\nSTATUS=restarting; \(running.count) container(s) left running")
+                return
+            }
             logger.info("\(signal == SIGTERM ? "SIGTERM" : "SIGINT"): stopping \(running.count) container(s)")
             notifier.notify("STOPPING=1\nSTATUS=stopping \(running.count) container(s)")
             for (name, container) in running {
@@ -181,6 +209,30 @@ final class Daemon {
             writeStatusReport()
         default:
             break
+        }
+    }
+
+    /// corrald's unit, when systemd is restarting it and the containers can stay (see SystemdJob);
+    /// nil for a stop, a shutdown, a stop or restart of the holder's unit (which takes the
+    /// containers with it), or when not under systemd.
+    private func restartingUnit() -> String? {
+        guard getenv("INVOCATION_ID") != nil, let unit = DelegatedCgroup.ownCgroup().flatMap(DelegatedCgroup.unit(of:)) else { return nil }
+        do {
+            let jobs = try SystemdJob.listing()
+            guard SystemdJob.jobType(of: unit, inListing: jobs) == "restart" else { return nil }
+            guard containersSurviveRestart else {
+                logger.info("SIGTERM for a restart of \(unit): its containers are in its own cgroup, which systemd needs empty to start corrald again; stopping them")
+                return nil
+            }
+            if let holder = heldCgroup.flatMap({ DelegatedCgroup.unit(of: $0.cgroup.subtree) }),
+               let job = SystemdJob.jobType(of: holder, inListing: jobs) {
+                logger.info("SIGTERM with a \(job) of \(holder), which holds the containers: stopping them")
+                return nil
+            }
+            return unit
+        } catch {
+            logger.warning("SIGTERM: cannot tell a restart of \(unit) from a stop (\(error)); stopping the containers")
+            return nil
         }
     }
 
@@ -270,5 +322,6 @@ final class Daemon {
         case .stopping, .stopped:
             break  // logged when corrald asks for the stop and when the monitor exits
         }
+        notifier.notify("STATUS=\(statusSummary())")
     }
 }

@@ -177,21 +177,30 @@ extension CorralctlDaemonTests {
     static let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     @Test(.enabled(if: analyze != nil, "systemd-analyze is not installed (Debian package systemd)"))
-    func unitPassesSystemdAnalyzeVerify() throws {
+    func unitsPassSystemdAnalyzeVerify() throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL.path
         let unit = try String(contentsOfFile: "\(repository)/systemd/corrald.service", encoding: .utf8)
+        let holder = try String(contentsOfFile: "\(repository)/systemd/corral-containers.service", encoding: .utf8)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-unit-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        // Verified against the built corrald, as install.sh would point it at the installed one.
-        let local = unit.replacingOccurrences(of: "/usr/local/bin/corrald", with: ContainerSandbox.buildDirectory + "/corrald")
-            .replacingOccurrences(of: "/usr/local/bin/corralctl", with: ContainerSandbox.corralctl)
-        try local.write(toFile: "\(directory)/corrald.service", atomically: true, encoding: .utf8)
-        let run = try ContainerSandbox.run(try #require(Self.analyze), ["verify", "\(directory)/corrald.service"], in: directory)
+        // Verified against the built corrald, as install.sh would point them at the installed one.
+        for (name, text) in [("corrald.service", unit), ("corral-containers.service", holder)] {
+            let local = text.replacingOccurrences(of: "/usr/local/bin/corrald", with: ContainerSandbox.buildDirectory + "/corrald")
+                .replacingOccurrences(of: "/usr/local/bin/corralctl", with: ContainerSandbox.corralctl)
+            try local.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
+        }
+        let run = try ContainerSandbox.run(try #require(Self.analyze), ["verify", "\(directory)/corrald.service", "\(directory)/corral-containers.service"],
+                                           in: directory)
         #expect(run.status == 0, "\(run.output)\(run.errors)")
         #expect(run.errors.isEmpty, "\(run.errors)")
-        for setting in ["Type=notify", "KillMode=process", "Delegate=yes", "Restart=on-failure"] {
-            #expect(unit.contains("\n\(setting)\n"))
+        for setting in ["Type=notify", "KillMode=process", "Delegate=yes", "Restart=on-failure", "Requires=corral-containers.service"] {
+            #expect(unit.contains("\n\(setting)\n"), "corrald.service lacks \(setting)")
+        }
+        #expect(unit.contains("\nAfter=") && unit.contains(" corral-containers.service\n"), "corrald.service must stop before its holder")
+        for setting in ["Type=notify", "Delegate=yes", "KillMode=control-group", "Restart=no",
+                        "ExecStart=/usr/local/bin/corrald --config /etc/corral/corrald.conf --hold-cgroups"] {
+            #expect(holder.contains("\n\(setting)\n"), "corral-containers.service lacks \(setting)")
         }
         // A seccomp filter of the unit would be every container's for good (see the unit's comment).
         let settings = unit.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "=").first.map(String.init) }

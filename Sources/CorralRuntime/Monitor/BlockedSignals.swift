@@ -21,7 +21,6 @@ public final class BlockedSignals {
         self.descriptor = OwnedDescriptor(descriptor)
     }
 
-    /// The signals received since the last call, in order.
     /// Waits until `descriptor` is readable (or closed): nil then; or, when a stop request
     /// comes first, the first signal pending. `what` names the descriptor in a poll error.
     func waitUntilReadable(_ descriptor: OwnedDescriptor, what: String) throws -> Int32? {
@@ -37,6 +36,19 @@ public final class BlockedSignals {
         }
     }
 
+    /// Blocks until one of the signals arrives; returns it.
+    public func next() throws -> Int32 {
+        var descriptors = [pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
+        while true {
+            if poll(&descriptors, 1, -1) < 0 {
+                guard errno == EINTR else { throw SystemCallError.last("poll", "signalfd") }
+                continue
+            }
+            if let signal = pending().first { return signal }
+        }
+    }
+
+    /// The signals received since the last call, in order.
     public func pending() -> [Int32] {
         var signals: [Int32] = []
         var info = signalfd_siginfo()

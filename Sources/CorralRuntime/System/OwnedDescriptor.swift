@@ -24,11 +24,11 @@ public final class OwnedDescriptor {
 }
 
 /// Both ends of a pipe with O_CLOEXEC, each owned.
-struct Pipe {
-    let reading: OwnedDescriptor
-    let writing: OwnedDescriptor
+public struct Pipe {
+    public let reading: OwnedDescriptor
+    public let writing: OwnedDescriptor
 
-    init() throws(SystemCallError) {
+    public init() throws(SystemCallError) {
         var ends: [Int32] = [-1, -1]
         guard corral_pipe2(&ends, O_CLOEXEC) == 0 else { throw .last("pipe2") }
         reading = OwnedDescriptor(ends[0])
