@@ -17,6 +17,8 @@ public final class ContainerSupervisor {
     let console: ConsolePTY
     let stopRequests: BlockedSignals
     let consoleServer: ConsoleServer
+    /// The consoles after the first: /dev/tty1, /dev/tty2, …
+    let ttys: [TTYConsole]
     private var record: ContainerRecord
     private var stopRequested = false
 
@@ -30,6 +32,10 @@ public final class ContainerSupervisor {
         log = try ConsoleLog(path: "\(logDirectory)/\(domain.name).log")
         console = try ConsolePTY()
         consoleServer = try ConsoleServer(path: StateDirectory(paths.stateDirectory).console(of: domain.name))
+        let state = StateDirectory(paths.stateDirectory)
+        ttys = try (1..<max(1, domain.consoles.count)).map {
+            try TTYConsole(number: $0, container: domain.name, logDirectory: logDirectory, state: state)
+        }
         let pid = getpid()
         record = ContainerRecord(name: domain.name, phase: .starting, monitorPID: pid,
                                  monitorStartTime: ProcessIdentity.startTime(of: pid) ?? 0,
@@ -46,8 +52,9 @@ public final class ContainerSupervisor {
             let exit: ContainerExit
             do {
                 try console.renewSlave()
+                for tty in ttys { try tty.pty.renewSlave() }
                 let container = try ContainerLauncher.launch(domain, file: definition, paths: paths, console: console,
-                                                             stopRequests: stopRequests)
+                                                             ttys: ttys.map(\.pty), stopRequests: stopRequests)
                 record.initPID = container.pid
                 record.cgroup = container.cgroup?.relativePath
                 record.startedAt = WallClock.now()
@@ -112,6 +119,7 @@ public final class ContainerSupervisor {
         transition(to: .stopped)
         // No one can attach to a stopped container (and the process exits without deinit).
         consoleServer.close()
+        for tty in ttys { tty.server.close() }
         return 0
     }
 
@@ -127,11 +135,14 @@ public final class ContainerSupervisor {
 
     /// Copies the console to the log and handles stop requests until init is gone.
     private func supervise(_ container: LaunchedContainer) throws -> ContainerExit {
-        defer { container.cleanUp() }
+        defer {
+            for tty in ttys { tty.copy() }
+            container.cleanUp()
+        }
         let watch = InitPollLoop(domain: domain, paths: paths)
         return try watch.wait(for: container, stopRequests: stopRequests, console: console,
                               consoleOutput: { log.appendConsole($0); consoleServer.send($0) },
-                              sources: { consoleServer.sources(console: console) }, onStop: { event in
+                              sources: { consoleServer.sources(console: console) + ttys.flatMap { $0.sources() } }, onStop: { event in
             switch event {
             case .stopSignalSent(let signal):
                 stopRequested = true
@@ -145,6 +156,7 @@ public final class ContainerSupervisor {
 
     private func copyConsole() {
         console.drain { log.appendConsole($0); consoleServer.send($0) }
+        for tty in ttys { tty.copy() }
     }
 
     /// Sleeps through the back-off, still logging the console; false when a stop came first.

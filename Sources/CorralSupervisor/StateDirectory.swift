@@ -1,3 +1,4 @@
+import CorralDomain
 import CorralRuntime
 import Glibc
 
@@ -12,8 +13,17 @@ public struct StateDirectory: Sendable {
     public func record(of name: String) -> String { "\(path)/\(name).state" }
     public func definition(of name: String) -> String { "\(path)/\(name).xml" }
     public var daemonPIDFile: String { "\(path)/corrald.pid" }
-    /// The monitor's console socket, for `corralctl console`.
-    public func console(of name: String) -> String { "\(path)/\(name).console" }
+    /// The monitor's console socket, for `corralctl console`: the first console's, or with
+    /// `tty` N the one of the container's /dev/ttyN.
+    public func console(of name: String, tty: Int = 0) -> String {
+        tty == 0 ? "\(path)/\(name).console" : "\(path)/\(name).tty\(tty).console"
+    }
+
+    /// Removes every console socket a container's monitor may have made.
+    public func removeConsoles(of name: String) {
+        // ENOENT: not made, or removed already.
+        for tty in 0..<Console.maximumCount { _ = unlink(console(of: name, tty: tty)) }
+    }
 
     /// An operator's request to corrald for one container (`corralctl stop|start|restart`):
     /// written atomically, read and removed by corrald, which watches the directory.
@@ -50,7 +60,7 @@ public struct StateDirectory: Sendable {
         // Missing files are fine: removing is idempotent.
         _ = unlink(record(of: name))
         _ = unlink(definition(of: name))
-        _ = unlink(console(of: name))
+        removeConsoles(of: name)
     }
 
     /// Names of files `NAME<suffix>` in the directory.

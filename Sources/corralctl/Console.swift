@@ -10,29 +10,40 @@ struct Console: ParsableCommand {
         discussion: """
             Connects to the container's monitor (STATE_DIR/NAME.console): what you type goes to the
             container's console, what it prints comes here (and still to its log). Ctrl-] detaches.
-            One client at a time.
+            One client at a time. --tty N attaches to the container's /dev/ttyN instead (its
+            N+1st <console>; STATE_DIR/NAME.ttyN.console).
             """)
 
     @Argument(help: "The container's name.") var name: String
+    @Option(help: ArgumentHelp("The container's /dev/ttyN (its N+1st <console>) instead of /dev/console.", valueName: "N"))
+    var tty: Int?
     @OptionGroup var stateOptions: StateOptions
 
+    func validate() throws {
+        if let tty, !(1..<CorralDomain.Console.maximumCount).contains(tty) {
+            throw ValidationError("--tty \(tty): a container's ttys are 1 to \(CorralDomain.Console.maximumCount - 1)")
+        }
+    }
+
     func run() throws {
-        let path = stateOptions.state.console(of: name)
+        let path = stateOptions.state.console(of: name, tty: tty ?? 0)
+        let what = tty.map { "\(name)'s /dev/tty\($0)" } ?? "\(name)'s console"
         let connection = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard connection >= 0 else { throw ValidationError("socket: \(errnoText(errno))") }
         defer { close(connection) }
         guard let address = UnixSocketAddress(path) else { throw ValidationError("the console socket path is too long: \(path)") }
         guard address.withSocketAddress({ connect(connection, $0, $1) }) == 0 else {
-            throw ValidationError("cannot reach the console of '\(name)' at \(path): \(errnoText(errno)) (is it running under corrald?)")
+            let hint = tty.map { " (is it running under corrald, with \($0 + 1) <console> elements?)" } ?? " (is it running under corrald?)"
+            throw ValidationError("cannot reach \(what) at \(path): \(errnoText(errno))\(hint)")
         }
         // A signal that would end this process leaves the loop instead, so the terminal is
         // restored on every exit (a monitor that drops us is EPIPE, never SIGPIPE: see send).
         let endRequests = try BlockedSignals([SIGTERM, SIGINT, SIGHUP, SIGQUIT])
-        StandardError.write("corralctl: attached to \(name)'s console; Ctrl-] detaches\r\n")
+        StandardError.write("corralctl: attached to \(what); Ctrl-] detaches\r\n")
         let terminal = RawTerminal(descriptor: 0)
         defer {
             terminal?.restore()
-            StandardError.write("\ncorralctl: detached from \(name)'s console\n")
+            StandardError.write("\ncorralctl: detached from \(what)\n")
         }
         var descriptors = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: connection, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: endRequests.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]

@@ -86,11 +86,13 @@ struct Logs: ParsableCommand {
     @Argument(help: "The container's name.") var name: String
     @Flag(name: .shortAndLong, help: "Keep printing what the container writes.") var follow = false
     @Flag(help: "The bytes as they are, also on a terminal (control sequences are otherwise shown as ^[ …).") var raw = false
+    @Option(help: ArgumentHelp("The log of the container's /dev/ttyN (LOG_DIR/NAME.ttyN.log).", valueName: "N"))
+    var tty: Int?
     @Option(name: .customLong("log-dir"), help: ArgumentHelp("corrald's log directory.", valueName: "dir"))
     var logDirectory = "/var/log/corral"
 
     func run() throws {
-        let path = "\(logDirectory)/\(name).log"
+        let path = tty.map { "\(logDirectory)/\(name).tty\($0).log" } ?? "\(logDirectory)/\(name).log"
         guard access(path, R_OK) == 0 else { throw ValidationError("cannot read \(path): \(errnoText(errno))") }
         // On a terminal, what the container wrote must not drive it (escape sequences).
         let escaping = !raw && isatty(1) == 1

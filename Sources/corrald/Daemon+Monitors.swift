@@ -55,8 +55,8 @@ extension Daemon {
         }
         let paths = RuntimePaths(stateDirectory: options.stateDirectory)
         HostDirectory.remove(paths.stagingRoot(for: name))
-        // ENOENT: the monitor removed it (and its launcher record).
-        _ = unlink(state.console(of: name))
+        state.removeConsoles(of: name)
+        // ENOENT: the monitor removed it.
         _ = unlink("\(options.stateDirectory)/\(name).launcher")
     }
 

@@ -8,7 +8,7 @@ extension Daemon {
     /// "3 running, 1 starting, 1 restarting, 2 stopped", for STATUS= and the log.
     func statusSummary() -> String {
         var counts: [String: Int] = ["running": 0, "starting": 0, "restarting": 0, "stopping": 0, "stopped": 0]
-        for (name, container) in containers {
+        for container in containers.values {
             guard container.monitor != nil else {
                 counts["stopped", default: 0] += 1
                 continue

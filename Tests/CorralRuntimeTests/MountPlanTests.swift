@@ -31,6 +31,25 @@ import Testing
             ["/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"])
     }
 
+    /// libvirt-lxc's layout: the first console's pty is /dev/console, the next ones /dev/tty1, …
+    @Test func consolesBecomeConsoleThenTTYs() throws {
+        let domain = try DomainParser.parse("""
+            <domain type='lxc'><name>web</name><os><type>exe</type><init>/sbin/init</init></os><devices>
+            <filesystem><source dir='/r'/><target dir='/'/></filesystem></devices></domain>
+            """, file: "test.xml")
+        let plan = MountPlan(domain: domain, paths: Self.paths, consoles: ["/dev/pts/3", "/dev/pts/4", "/dev/pts/5"])
+        let consoles = plan.steps.compactMap { step -> String? in
+            if case .hostDevice(let device) = step.source, device.hasPrefix("/dev/pts/") { return "\(device)>\(step.target)" }
+            return nil
+        }
+        #expect(consoles == ["/dev/pts/3>/dev/console", "/dev/pts/4>/dev/tty1", "/dev/pts/5>/dev/tty2"])
+        // Without a root of its own a container keeps the host's /dev: nothing is bound there.
+        let additive = try DomainParser.parse("<domain type='lxc'><name>a</name><os><type>exe</type><init>/bin/sh</init></os></domain>", file: "test.xml")
+        #expect(!MountPlan(domain: additive, paths: Self.paths, consoles: ["/dev/pts/3", "/dev/pts/4"]).steps.contains {
+            if case .hostDevice(let device) = $0.source { device.hasPrefix("/dev/pts/") } else { false }
+        })
+    }
+
     @Test func minimalDevHoldsOnlyTheStandardNodes() throws {
         let plan = try Self.plan("<filesystem><source dir='/r'/><target dir='/'/></filesystem>")
         let devices = plan.steps.compactMap { step -> String? in

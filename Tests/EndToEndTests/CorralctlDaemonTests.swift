@@ -75,14 +75,69 @@ struct CorralctlDaemonTests {
 }
 
 extension CorralctlDaemonTests {
+    /// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
+    static func cpuTicks(of pid: Int32) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        return fields.count > 12 ? (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0) : 0
+    }
+
     /// Types `keys` into `corralctl console NAME` through a real pty (util-linux `script`),
     /// waiting `pause` seconds between chunks, and returns what the terminal showed.
-    static func console(_ daemon: DaemonHarness, _ name: String, keys: [String], pause: Double = 0.7) throws -> String {
+    static func console(_ daemon: DaemonHarness, _ name: String, tty: Int? = nil, keys: [String], pause: Double = 0.7) throws -> String {
         let input = keys.map { "printf '\($0)'; sleep \(pause)" }.joined(separator: "; ")
-        let command = "\(ContainerSandbox.corralctl) console \(name) --state-dir \(daemon.stateDirectory)"
+        let command = "\(ContainerSandbox.corralctl) console \(name) --state-dir \(daemon.stateDirectory)" + (tty.map { " --tty \($0)" } ?? "")
         let run = try ContainerSandbox.run("/bin/sh", ["-c", "(sleep 0.3; \(input)) | script -qfec '\(command)' /dev/null"],
                                            in: daemon.sandbox.directory)
         return run.output + run.errors
+    }
+
+    /// Several consoles, as under libvirt-lxc: /dev/console, then /dev/tty1 and /dev/tty2 —
+    /// a pty each, each logged apart (LOG_DIR/NAME.ttyN.log) and attachable with --tty N.
+    @Test func furtherConsolesAreTheContainersTTYs() throws {
+        try withDaemon { daemon in
+            // A hang-up of tty1 (vhangup(2), as systemd tries around a getty) is refused: it needs
+            // CAP_SYS_TTY_CONFIG in the host's user namespace; tty1 is written to again.
+            try daemon.sandbox.installSyscallProbe()
+            let script = "[ -c /dev/tty1 ] && [ -c /dev/tty2 ] && [ ! -e /dev/tty3 ] && echo three-consoles; echo on-tty1 > /dev/tty1; "
+                + "/bin/probe vhangup /dev/tty1; sleep 1; echo after-hangup > /dev/tty1; "
+                + "while read line < /dev/tty2; do echo \"tty2 got $line\" > /dev/tty2; done"
+            try daemon.write("ttys.xml", daemon.sandbox.domain("ttys", script: script,
+                                                                devices: String(repeating: "<console type='pty'/>", count: 3)))
+            try daemon.start()
+            let tty1Log = "\(daemon.logDirectory)/ttys.tty1.log"
+            daemon.wait("tty1's log") { ((try? String(contentsOfFile: tty1Log, encoding: .utf8)) ?? "").contains("on-tty1") }
+            #expect(daemon.containerLog("ttys").contains("three-consoles") && daemon.containerLog("ttys").contains("vhangup: Operation not permitted"),
+                    "\(daemon.containerLog("ttys"))")
+            #expect(!daemon.containerLog("ttys").contains("on-tty1"), "tty1 is logged apart from the console")
+            // The attempt leaves the monitor neither spinning on the pty nor without it.
+            daemon.wait("tty1 written after the hang-up attempt") { ((try? String(contentsOfFile: tty1Log, encoding: .utf8)) ?? "").contains("after-hangup") }
+            let monitor = try #require(daemon.record("ttys")?.monitorPID)
+            let before = Self.cpuTicks(of: monitor)
+            Thread.sleep(forTimeInterval: 2)
+            let used = Self.cpuTicks(of: monitor) - before
+            #expect(used < 20, "the monitor used \(used) ticks of CPU in 2 s after tty1's hang-up")
+            let logs = try corralctl(daemon, ["logs", "ttys", "--tty", "1", "--log-dir", daemon.logDirectory])
+            #expect(logs.status == 0 && logs.output.hasPrefix("on-tty1\n") && logs.output.hasSuffix("after-hangup\n"), "\(logs.output)\(logs.errors)")
+
+            let shown = try Self.console(daemon, "ttys", tty: 2, keys: ["ping\\r", "\\035"])
+            #expect(shown.contains("attached to ttys's /dev/tty2") && shown.contains("tty2 got ping"), "\(shown)")
+            #expect(!daemon.containerLog("ttys").contains("tty2 got"), "tty2's output stays off the console's log")
+
+            let state = ["--state-dir", daemon.stateDirectory]
+            let fourth = try corralctl(daemon, ["console", "ttys", "--tty", "3"] + state)
+            #expect(fourth.status != 0 && fourth.errors.contains("cannot reach ttys's /dev/tty3") && fourth.errors.contains("4 <console> elements"),
+                    "\(fourth.errors)")
+            let outOfRange = try corralctl(daemon, ["console", "ttys", "--tty", "12"] + state)
+            #expect(outOfRange.status != 0 && outOfRange.errors.contains("a container's ttys are 1 to 11"), "\(outOfRange.errors)")
+
+            // Removed: its monitor's sockets go with it.
+            try daemon.remove("ttys.xml")
+            daemon.wait("ttys removed") { daemon.record("ttys") == nil }
+            let sockets = try FileManager.default.contentsOfDirectory(atPath: daemon.stateDirectory).filter { $0.hasSuffix(".console") }
+            #expect(sockets.isEmpty, "\(sockets)")
+        }
     }
 
     /// Ended by a signal or by its monitor going away, `corralctl console` gives the terminal

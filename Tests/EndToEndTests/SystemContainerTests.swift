@@ -38,9 +38,17 @@ struct SystemContainerTests {
         let link = "\(directory)/multi-user.target.wants/corral-check.service"
         try? FileManager.default.removeItem(atPath: link)
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "../corral-check.service")
+        // getty@ttyN on a container's further consoles: systemd's unit looks for the VT
+        // subsystem (/dev/tty0), which no container has; LXC users make the same drop-in.
+        try FileManager.default.createDirectory(atPath: "\(directory)/getty@.service.d", withIntermediateDirectories: true)
+        try """
+            [Unit]
+            ConditionPathExists=
+            ConditionPathExists=/dev/%I
+            """.write(toFile: "\(directory)/getty@.service.d/corral-tty.conf", atomically: true, encoding: .utf8)
     }
 
-    static func definition(_ name: String, root: String, check: String, extra: String = "") -> String {
+    static func definition(_ name: String, root: String, check: String, extra: String = "", consoles: Int = 1) -> String {
         """
         <domain type='lxc'>
           <name>\(name)</name>
@@ -53,7 +61,7 @@ struct SystemContainerTests {
           <devices>
             \(root)
             <filesystem type='mount'><source dir='\(check)'/><target dir='/etc/systemd/system.control'/></filesystem>
-            <console type='pty'/>
+            \(String(repeating: "<console type='pty'/>", count: consoles))
           </devices>
         </domain>
         """
@@ -97,7 +105,8 @@ struct SystemContainerTests {
             defer { daemon.shutDown() }
             let check = "\(sandbox.host)/check"
             try Self.writeCheck(into: check, rebootOnce: true)
-            try daemon.write("debian.xml", Self.definition("debian", root: "<filesystem type='mount'><source dir='\(rootfs)'/><target dir='/'/></filesystem>", check: check))
+            try daemon.write("debian.xml", Self.definition("debian", root: "<filesystem type='mount'><source dir='\(rootfs)'/><target dir='/'/></filesystem>",
+                                                           check: check, consoles: 2))
             try daemon.start()
             // The check reboots once (on_reboot restart), then reports on the second boot.
             daemon.wait("the reboot", seconds: 120) { (daemon.record("debian")?.restarts ?? 0) == 1 }
@@ -109,6 +118,11 @@ struct SystemContainerTests {
             // Its console reaches the getty systemd starts on /dev/console.
             let shown = try CorralctlDaemonTests.console(daemon, "debian", keys: ["\\r", "\\035"], pause: 1.5)
             #expect(shown.contains("login:"), "\(shown)")
+            // Its second console is /dev/tty1, where systemd's getty@tty1 runs.
+            let tty1 = try CorralctlDaemonTests.console(daemon, "debian", tty: 1, keys: ["\\r", "\\035"], pause: 1.5)
+            #expect(tty1.contains("attached to debian's /dev/tty1") && tty1.contains("login:"), "\(tty1)")
+            let tty1Log = (try? String(contentsOfFile: "\(daemon.logDirectory)/debian.tty1.log", encoding: .utf8)) ?? ""
+            #expect(tty1Log.contains("corral-debian login:"), "agetty's prompt on tty1, logged apart: \(tty1Log)")
 
             // SIGTERM to corrald: SIGRTMIN+3 to systemd, which shuts down by itself in time.
             daemon.signal(SIGTERM)

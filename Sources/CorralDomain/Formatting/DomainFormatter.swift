@@ -56,13 +56,13 @@ extension Domain {
     }
 
     private func formatDevices(into writer: inout XMLWriter) {
-        guard !filesystems.isEmpty || console != nil || !preservedDevices.isEmpty else { return }
+        guard !filesystems.isEmpty || !consoles.isEmpty || !preservedDevices.isEmpty else { return }
         var preserved = RankedElementWriter(preservedDevices, table: LibvirtOrder.devices)
         writer.open("devices")
         preserved.write(before: "filesystem", into: &writer)
         for filesystem in filesystems { filesystem.format(into: &writer) }
         preserved.write(before: "console", into: &writer)
-        console?.format(into: &writer)
+        for console in consoles { console.format(into: &writer) }
         preserved.writeRemaining(into: &writer)
         writer.close("devices")
     }

@@ -29,8 +29,11 @@ public struct Domain: Sendable, Equatable {
     public var lifecycle: Lifecycle
     /// `<devices><filesystem>` in document order.
     public var filesystems: [Filesystem]
-    /// `<devices><console>`.
-    public var console: Console?
+    /// `<devices><console>` in document order: the first is the container's /dev/console, each
+    /// further one its /dev/tty1, /dev/tty2, … (libvirt-lxc's layout).
+    public var consoles: [Console]
+    /// The first console, /dev/console.
+    public var console: Console? { consoles.first }
     /// Corral's own settings from `<metadata><corral:container>`.
     public var corral: CorralSettings
     /// Other `<metadata>` children, written back unchanged.
@@ -46,7 +49,7 @@ public struct Domain: Sendable, Equatable {
         name: String, os: OperatingSystem, uuid: DomainUUID? = nil,
         memory: MemoryAmount? = nil, currentMemory: MemoryAmount? = nil, vcpu: VirtualCPUs? = nil,
         idmap: IDMap? = nil, features: Features = Features(), lifecycle: Lifecycle = Lifecycle(),
-        filesystems: [Filesystem] = [], console: Console? = nil, corral: CorralSettings = CorralSettings(),
+        filesystems: [Filesystem] = [], consoles: [Console] = [], corral: CorralSettings = CorralSettings(),
         foreignMetadata: [PreservedElement] = [], preservedElements: [PreservedElement] = [],
         preservedDevices: [PreservedElement] = [], namespaceDeclarations: [PreservedAttribute] = []
     ) {
@@ -63,7 +66,7 @@ public struct Domain: Sendable, Equatable {
         self.features = features
         self.lifecycle = lifecycle
         self.filesystems = filesystems
-        self.console = console
+        self.consoles = consoles
         self.corral = corral
         self.foreignMetadata = foreignMetadata
         self.preservedElements = preservedElements

@@ -17,11 +17,14 @@ extension DomainParser {
                 guard checkRoot(filesystem, child, context: &context) else { continue }
                 domain.filesystems.append(filesystem)
             } else if child.namespaceURI == nil && child.name == "console" {
-                if domain.console != nil {
-                    context.report(child, "a container has one console; this is the second")
+                // Each one is a pty its monitor holds: a file must not ask for thousands.
+                if domain.consoles.count == Console.maximumCount {
+                    context.report(child, "a container has at most \(Console.maximumCount) consoles (/dev/console and /dev/tty1 to /dev/tty\(Console.maximumCount - 1))")
                     continue
                 }
-                domain.console = Console.parse(child, context: &context, rootDeclarations: rootDeclarations)
+                if let console = Console.parse(child, context: &context, rootDeclarations: rootDeclarations) {
+                    domain.consoles.append(console)
+                }
             } else if child.namespaceURI != nil || LibvirtOrder.devices[child.name] != nil {
                 domain.preservedDevices.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
             } else {

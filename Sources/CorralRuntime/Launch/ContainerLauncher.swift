@@ -94,17 +94,19 @@ public enum ContainerLauncher {
     /// devices auto-clear, the staging directory is removed).
     /// `console`: a pty to become init's terminal and /dev/console; nil = init gets the
     /// caller's stdin, stdout and stderr, or `standardStreams` in their place (-1: keep).
+    /// `ttys`: more ptys, the container's /dev/tty1, /dev/tty2, … (only beside a `console`).
     /// `stopRequests`: SIGINT/SIGTERM read while the container is being set up end the setup
     /// (`LaunchInterrupted`), whatever the children are blocked in.
     public static func launch(_ domain: Domain, file: String, paths: RuntimePaths, console: ConsolePTY? = nil,
-                              standardStreams: (Int32, Int32, Int32) = (-1, -1, -1),
+                              ttys: [ConsolePTY] = [], standardStreams: (Int32, Int32, Int32) = (-1, -1, -1),
                               stopRequests: BlockedSignals? = nil) throws -> LaunchedContainer {
         ignoreBrokenPipes
         try refuseUnsupported(domain, file: file)
         // Only when a writable host directory is bound: reading mountinfo costs a little.
         let writableBinds = domain.filesystems.contains { if case .mount = $0.source { !$0.readOnly } else { false } }
         let hostMounts = writableBinds ? HostMounts() : nil
-        let plan = MountPlan(domain: domain, paths: paths, console: console?.slavePath,
+        let consoles = console.map { [$0.slavePath] + ttys.map(\.slavePath) } ?? []
+        let plan = MountPlan(domain: domain, paths: paths, consoles: consoles,
                              hostSubmounts: { hostMounts?.hasMounts(below: $0) ?? false })
         // First what a killed launcher of this name left running: it may hold this
         // container's images.

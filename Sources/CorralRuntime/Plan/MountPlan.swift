@@ -20,10 +20,11 @@ public struct MountPlan: Sendable, Equatable {
         self.steps = steps
     }
 
-    /// `console`: the host path of the pty slave that becomes the container's /dev/console.
+    /// `consoles`: the host paths of the pty slaves that become the container's /dev/console,
+    /// /dev/tty1, /dev/tty2, … (libvirt-lxc's layout for several `<console>`s).
     /// `hostSubmounts`: whether a host directory has mounts below it (which a recursive bind
     /// brings along, with their flags: such a filesystem stays locked).
-    public init(domain: Domain, paths: RuntimePaths, console: String? = nil, hostSubmounts: (String) -> Bool = { _ in false }) {
+    public init(domain: Domain, paths: RuntimePaths, consoles: [String] = [], hostSubmounts: (String) -> Bool = { _ in false }) {
         let owner = MountPlan.ownerOptions(domain.userNamespaceMap)
         let root = domain.rootFilesystem.map { MountPlan.step(for: $0, container: domain.name, paths: paths, owner: owner) }
         let others = domain.filesystems.enumerated()
@@ -34,8 +35,11 @@ public struct MountPlan: Sendable, Equatable {
         let ttyGroup = domain.userNamespaceMap.hostGroup(5).map { [MountOption("gid", String($0))] } ?? []
         var system = root == nil ? MountPlan.freshProc + MountPlan.procMasks
             : MountPlan.systemFilesystems(owner: owner, ttyGroup: ttyGroup) + MountPlan.procMasks + MountPlan.sysMasks
-        if let console, root != nil {
-            system.append(MountStep(.hostDevice(console), at: ContainerPath.literal("dev", "console"), flags: [.noSetUID, .noExecute]))
+        if root != nil {
+            for (index, console) in consoles.enumerated() {
+                let name = index == 0 ? "console" : "tty\(index)"
+                system.append(MountStep(.hostDevice(console), at: ContainerPath.literal("dev", Substring(name)), flags: [.noSetUID, .noExecute]))
+            }
         }
         self.init(root: root, steps: MountPlan.unlockingWritable(others, hostSubmounts: hostSubmounts) + system)
     }
