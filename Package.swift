@@ -26,9 +26,12 @@ let package = Package(
         .systemLibrary(
             name: "CLibSeccomp", pkgConfig: "libseccomp",
             providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(
+            name: "CLibNL", pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-route-3-dev"])]),
         .target(name: "CCorralSys"),
         .target(name: "CorralDomain", dependencies: ["CLibXML2"]),
-        .target(name: "CorralRuntime", dependencies: ["CorralDomain", "CCorralSys", "CLibCap", "CLibSeccomp"]),
+        .target(name: "CorralRuntime", dependencies: ["CorralDomain", "CCorralSys", "CLibCap", "CLibSeccomp", "CLibNL"]),
         .target(name: "CorralSupervisor", dependencies: ["CorralDomain", "CorralRuntime"]),
         .executableTarget(
             name: "corralctl",

@@ -23,7 +23,7 @@ ensure_swift() {
 
 # The packages building Corral needs: its system libraries, and the static archives
 # (ICU, zlib, lzma come with libxml2-dev) that scripts/build-release.sh links.
-BUILD_PACKAGES="pkg-config libxml2-dev libcap-dev libseccomp-dev"
+BUILD_PACKAGES="pkg-config libxml2-dev libcap-dev libseccomp-dev libnl-route-3-dev"
 
 # debian_kernel — sets KERNEL (the vmlinuz) and KERNEL_MODULES (its lib/modules/VERSION) of
 # Debian 12's newest 6.1 kernel, downloaded and unpacked into a cache (CORRAL_VM_CACHE, default

@@ -91,12 +91,14 @@ import Testing
               <numatune><memory mode='strict' nodeset='0'/></numatune>
               <devices>
                 <emulator>/usr/libexec/libvirt_lxc</emulator>
-                <interface type='bridge'><source bridge='br0'/></interface>
+                <interface type='bridge'><source bridge='br0'/><bandwidth><inbound average='1000'/></bandwidth></interface>
+                <interface type='direct'><source dev='eth0' mode='vepa'/></interface>
               </devices>
               <seclabel type='dynamic' model='selinux'/>
             </domain>
             """, file: "test.xml")
-        #expect(domain.unsupportedElements.map { "\($0.line):\($0.name)" } == ["5:numatune", "10:seclabel", "8:interface"])
+        // A bridge interface is realised; its <bandwidth> and a direct one are not yet.
+        #expect(domain.unsupportedElements.map { "\($0.line):\($0.name)" } == ["5:numatune", "11:seclabel", "9:interface", "8:bandwidth"])
     }
 
     @Test func equalityIgnoresLayoutOrderAndComments() throws {

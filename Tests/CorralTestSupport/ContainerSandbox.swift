@@ -92,14 +92,18 @@ public final class ContainerSandbox: @unchecked Sendable {
             """
     }
 
-    /// Runs `definition` with `corralctl run`, as a user would, with this sandbox's directories.
-    public func run(_ definition: String, name: String = "container", signalAfter: (seconds: Double, signal: Int32)? = nil) throws -> Run {
+    /// Runs `definition` with `corralctl run`, as a user would, with this sandbox's directories;
+    /// `networkNamespace` runs it inside that named namespace (`ip netns exec`).
+    public func run(_ definition: String, name: String = "container", signalAfter: (seconds: Double, signal: Int32)? = nil,
+                    networkNamespace: String? = nil) throws -> Run {
         let file = "\(directory)/\(name).xml"
         try definition.write(toFile: file, atomically: true, encoding: .utf8)
-        return try ContainerSandbox.run(ContainerSandbox.corralctl,
-                                        ["run", file, "--template-dir", templates, "--overlay-dir", overlays, "--state-dir", state,
-                                         "--cgroup-parent", cgroupParent],
-                                        in: directory, signalAfter: signalAfter)
+        let command = [ContainerSandbox.corralctl, "run", file, "--template-dir", templates, "--overlay-dir", overlays,
+                       "--state-dir", state, "--cgroup-parent", cgroupParent]
+        guard let networkNamespace else {
+            return try ContainerSandbox.run(command[0], Array(command.dropFirst()), in: directory, signalAfter: signalAfter)
+        }
+        return try ContainerSandbox.run("/usr/sbin/ip", ["netns", "exec", networkNamespace] + command, in: directory, signalAfter: signalAfter)
     }
 
     /// Polls `condition` every 10 ms until it holds or `while` (a process still running, say)

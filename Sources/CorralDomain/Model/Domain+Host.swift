@@ -41,7 +41,11 @@ extension Domain {
     /// something that differs from its definition.
     public var unsupportedElements: [PreservedElement] {
         var result = preservedElements.filter { !Domain.isHarmless($0) }
-        result += preservedDevices.filter { !Domain.isHarmless($0) }
+        // Interfaces Corral realises are not; what they hold that it cannot honour is.
+        result += preservedDevices.filter {
+            !Domain.isHarmless($0) && !($0.name == "interface" && NetworkInterface.realisedTypes.contains($0.attribute("type") ?? ""))
+        }
+        result += interfaces.flatMap(\.unsupported)
         for filesystem in filesystems {
             result += filesystem.preserved.filter { !Domain.isHarmless($0) }
         }

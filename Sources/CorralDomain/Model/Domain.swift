@@ -34,6 +34,9 @@ public struct Domain: Sendable, Equatable {
     public var consoles: [Console]
     /// The first console, /dev/console.
     public var console: Console? { consoles.first }
+    /// `<devices><interface>` of the types Corral realises, in document order (each element is
+    /// also among `preservedDevices`, which the formatter writes).
+    public var interfaces: [NetworkInterface] = []
     /// Corral's own settings from `<metadata><corral:container>`.
     public var corral: CorralSettings
     /// Other `<metadata>` children, written back unchanged.

@@ -25,13 +25,30 @@ extension DomainParser {
                 if let console = Console.parse(child, context: &context, rootDeclarations: rootDeclarations) {
                     domain.consoles.append(console)
                 }
+            } else if child.namespaceURI == nil && child.name == "interface",
+                      NetworkInterface.realisedTypes.contains(child.attribute("type") ?? "") {
+                if let interface = NetworkInterface.parse(child, context: &context) {
+                    domain.interfaces.append(interface)
+                }
+                domain.preservedDevices.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
             } else if child.namespaceURI != nil || LibvirtOrder.devices[child.name] != nil {
                 domain.preservedDevices.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
             } else {
                 context.report(child, "unknown device")
             }
         }
+        checkInterfaceNames(domain.interfaces, context: &context, element: element)
         domain.preservedDevices = LibvirtOrder.canonicalOrder(domain.preservedDevices, by: LibvirtOrder.devices)
+    }
+
+    /// Two interfaces of one container cannot share a host-side or a container-side name.
+    private static func checkInterfaceNames(_ interfaces: [NetworkInterface], context: inout ParseContext, element: SourceElement) {
+        for (what, names) in [("<target dev>", interfaces.map(\.hostName)), ("<guest dev>", interfaces.map(\.guestName))] {
+            var seen: Set<String> = []
+            for name in names.compactMap({ $0 }) where !seen.insert(name).inserted {
+                context.report(element, "two interfaces have \(what) '\(name)'")
+            }
+        }
     }
 
     /// A `bind` source lives inside the container and a `ram` root would hold no init, so

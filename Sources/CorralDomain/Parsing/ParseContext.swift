@@ -13,6 +13,10 @@ struct ParseContext {
 
     init(file: String) { self.file = file }
 
+    /// Every error reported so far, kept or not: a parser compares it before and after an
+    /// element to tell whether the element was valid.
+    var errorCount: Int { errors.count + omittedErrors }
+
     mutating func report(_ element: SourceElement, _ message: String) {
         report(element, label: element.label, message)
     }

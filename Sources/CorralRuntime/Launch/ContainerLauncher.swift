@@ -172,6 +172,8 @@ public enum ContainerLauncher {
             // The mounter builds the tree while the cgroup placement (slow on v1) happens; the
             // second byte says init is placed.
             try cgroup?.place(container.pid)
+            // Its interfaces, while init still waits: they are there when it runs.
+            try ContainerNetwork.configure(domain, file: file, initPID: container.pid)
             // The go pipe stays open until init has exec'd: its end of file is how init learns
             // that this launcher died before its parent-death signal could.
             try release(pipes.go.writing)

@@ -1,0 +1,73 @@
+import CorralDomain
+import Glibc
+
+/// The container's interfaces, made between its init's clone and its exec (init waits): for
+/// each `<interface>`, one veth pair whose container end is created directly in init's network
+/// namespace (IFLA_NET_NS_FD, as LXC and nspawn do), then its addresses and routes set from a
+/// socket in that namespace. Nothing is deleted at stop: the namespace's end takes the pair
+/// with it, and the next start of the container deletes a leftover host end it recognises.
+enum ContainerNetwork {
+    /// Configures every interface of `domain` for the init `pid`. Errors name the file, the
+    /// element's line and what is wrong; the caller then kills init, which removes whatever
+    /// was made here with its namespace.
+    static func configure(_ domain: Domain, file: String, initPID pid: pid_t) throws {
+        let planned = PlannedInterface.plan(domain)
+        guard !planned.isEmpty else { return }
+        let namespace = try OwnedDescriptor.open("/proc/\(pid)/ns/net", O_RDONLY)
+        let host = try RouteSocket()
+        for interface in planned {
+            try failing(interface, in: file) {
+                let master = try bridgeIndex(interface, host: host)
+                try sweep(interface, host: host)
+                try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,
+                                    mac: interface.mac, mtu: interface.definition.mtu, master: master,
+                                    alias: interface.hostAlias)
+            }
+        }
+        let inside = try RouteSocket(in: namespace)
+        for interface in planned {
+            try failing(interface, in: file) {
+                guard let link = try inside.link(named: interface.guestName) else {
+                    throw RuntimeError("'\(interface.guestName)' is not in the container's namespace", code: .internalError)
+                }
+                // <link state='down'>: down, but still addressed, as libvirt leaves it.
+                if interface.definition.linkUp { try inside.setUp(index: link.index, name: interface.guestName) }
+                for address in interface.definition.addresses {
+                    try inside.addAddress(address, index: link.index, name: interface.guestName)
+                }
+                for route in interface.definition.routes {
+                    try inside.addRoute(route, index: link.index, name: interface.guestName)
+                }
+            }
+        }
+    }
+
+    /// The bridge's index for a bridged interface; an error when there is no such bridge.
+    private static func bridgeIndex(_ interface: PlannedInterface, host: RouteSocket) throws -> Int32? {
+        guard case .bridge(let name) = interface.definition.kind else { return nil }
+        guard let bridge = try host.link(named: name) else { throw RuntimeError("bridge '\(name)' does not exist") }
+        guard bridge.type == "bridge" else { throw RuntimeError("'\(name)' is not a bridge (it is \(bridge.type.map { "a \($0) link" } ?? "a device"))") }
+        return bridge.index
+    }
+
+    /// A host link of the interface's name left by an earlier run of this container (its alias
+    /// says so) is deleted; one of anyone else's is an error, never touched.
+    private static func sweep(_ interface: PlannedInterface, host: RouteSocket) throws {
+        guard let existing = try host.link(named: interface.hostName) else { return }
+        guard existing.alias == interface.hostAlias else {
+            throw RuntimeError("host interface '\(interface.hostName)' already exists and is not this container's (choose another <target dev>)", code: .busy)
+        }
+        try host.deleteLink(named: interface.hostName)
+    }
+
+    /// Runs `body`, putting the file, line and element in front of any error.
+    private static func failing(_ interface: PlannedInterface, in file: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as RuntimeError {
+            throw RuntimeError("\(file):\(interface.definition.line): error: \(interface.definition.label): \(error.message)", code: error.code)
+        } catch {
+            throw RuntimeError("\(file):\(interface.definition.line): error: \(interface.definition.label): \(error)", code: .setupFailed)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import CCorralSys
+import CLibNL
+import CorralDomain
+import Glibc
+
+/// A failed netlink request: the request, the interface it was about, libnl's reason.
+public struct NetlinkError: Error, CustomStringConvertible {
+    public let request: String
+    public let subject: String
+    public let code: Int32
+
+    public var description: String {
+        "netlink \(request) (\(subject)): \(String(cString: nl_geterror(code)))"
+    }
+}
+
+/// An rtnetlink socket (libnl-route-3) in one network namespace: the host's, or a container's
+/// (the socket is made while this thread is in that namespace, and stays bound to it).
+final class RouteSocket {
+    private let socket: OpaquePointer
+
+    /// A socket in the calling thread's namespace, or in `namespace` (an nsfs descriptor).
+    init(in namespace: OwnedDescriptor? = nil) throws {
+        var home: OwnedDescriptor? = nil
+        if let namespace {
+            home = try OwnedDescriptor.open("/proc/thread-self/ns/net", O_RDONLY)
+            guard corral_setns(namespace.rawValue, Int32(CLONE_NEWNET)) == 0 else { throw SystemCallError.last("setns", "the container's network namespace") }
+        }
+        defer {
+            // Back home; failing would leave this thread in the container's namespace, so it
+            // is fatal rather than ignorable.
+            if let home, corral_setns(home.rawValue, Int32(CLONE_NEWNET)) != 0 {
+                fatalError("setns back to the launcher's network namespace: \(errnoText(errno))")
+            }
+        }
+        guard let socket = nl_socket_alloc() else { throw NetlinkError(request: "socket", subject: "rtnetlink", code: NLE_NOMEM) }
+        let connected = nl_connect(socket, NETLINK_ROUTE)
+        guard connected == 0 else {
+            nl_socket_free(socket)
+            throw NetlinkError(request: "connect", subject: "rtnetlink", code: connected)
+        }
+        self.socket = socket
+    }
+
+    deinit { nl_socket_free(socket) }
+
+    /// A link's index and alias, or nil when there is no link of that name.
+    func link(named name: String) throws -> (index: Int32, alias: String?, type: String?)? {
+        var link: OpaquePointer? = nil
+        let result = rtnl_link_get_kernel(socket, 0, name, &link)
+        if result == -NLE_OBJ_NOTFOUND || result == -NLE_NODEV { return nil }
+        guard result == 0, let link else { throw NetlinkError(request: "RTM_GETLINK", subject: name, code: result) }
+        defer { rtnl_link_put(link) }
+        return (rtnl_link_get_ifindex(link), rtnl_link_get_ifalias(link).map { String(cString: $0) },
+                rtnl_link_get_type(link).map { String(cString: $0) })
+    }
+
+    func deleteLink(named name: String) throws {
+        guard let link = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_DELLINK", subject: name, code: NLE_NOMEM) }
+        defer { rtnl_link_put(link) }
+        rtnl_link_set_name(link, name)
+        let result = rtnl_link_delete(socket, link)
+        guard result == 0 else { throw NetlinkError(request: "RTM_DELLINK", subject: name, code: result) }
+    }
+
+    /// One RTM_NEWLINK: the host end `host` (up, on `master` if any, with `alias`), and its peer
+    /// `guest` created directly in the namespace `guestNamespace`, with `mac`; both with `mtu`
+    /// if given. The peer is brought up afterwards, from its namespace: at creation the kernel
+    /// opens it before the pair is linked, and veth refuses that (ENOTCONN).
+    func createVeth(host: String, guest: String, guestNamespace: OwnedDescriptor, mac: MACAddress, mtu: Int?,
+                    master: Int32?, alias: String) throws {
+        let subject = "veth \(host) ↔ \(guest)"
+        guard let link = rtnl_link_veth_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM) }
+        defer { rtnl_link_put(link) }
+        guard let peer = rtnl_link_veth_get_peer(link) else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM) }
+        defer { rtnl_link_put(peer) }
+        rtnl_link_set_name(link, host)
+        rtnl_link_set_ifalias(link, alias)
+        rtnl_link_set_flags(link, UInt32(IFF_UP))
+        if let master { rtnl_link_set_master(link, master) }
+        rtnl_link_set_name(peer, guest)
+        rtnl_link_set_ns_fd(peer, guestNamespace.rawValue)
+        if let mtu {
+            rtnl_link_set_mtu(link, UInt32(mtu))
+            rtnl_link_set_mtu(peer, UInt32(mtu))
+        }
+        guard let address = mac.bytes.withUnsafeBytes({ nl_addr_build(AF_LLC, $0.baseAddress, 6) }) else {
+            throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM)
+        }
+        defer { nl_addr_put(address) }
+        rtnl_link_set_addr(peer, address)
+        let result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
+        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: result) }
+    }
+
+    /// Sets the link up (IFF_UP).
+    func setUp(index: Int32, name: String) throws {
+        guard let change = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: name, code: NLE_NOMEM) }
+        defer { rtnl_link_put(change) }
+        guard let original = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: name, code: NLE_NOMEM) }
+        defer { rtnl_link_put(original) }
+        rtnl_link_set_ifindex(original, index)
+        rtnl_link_set_flags(change, UInt32(IFF_UP))
+        let result = rtnl_link_change(socket, original, change, 0)
+        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK (up)", subject: name, code: result) }
+    }
+
+    /// RTM_NEWADDR: `assignment` on the link `index`; IPv6 without duplicate address detection,
+    /// so the address is usable at once rather than after DAD's seconds.
+    func addAddress(_ assignment: IPAssignment, index: Int32, name: String) throws {
+        let subject = "\(assignment.address)/\(assignment.prefix) on \(name)"
+        guard let address = rtnl_addr_alloc() else { throw NetlinkError(request: "RTM_NEWADDR", subject: subject, code: NLE_NOMEM) }
+        defer { rtnl_addr_put(address) }
+        let local = try Self.address(assignment.address, prefix: assignment.prefix, subject: subject)
+        defer { nl_addr_put(local) }
+        rtnl_addr_set_ifindex(address, index)
+        _ = rtnl_addr_set_local(address, local)  // only fails for a family mismatch, impossible here
+        if let peerAddress = assignment.peer {
+            let peer = try Self.address(peerAddress, prefix: assignment.prefix, subject: subject)
+            defer { nl_addr_put(peer) }
+            _ = rtnl_addr_set_peer(address, peer)
+        }
+        if assignment.address.family == .ipv6 { rtnl_addr_set_flags(address, UInt32(IFA_F_NODAD)) }
+        let result = rtnl_addr_add(socket, address, 0)
+        guard result == 0 else { throw NetlinkError(request: "RTM_NEWADDR", subject: subject, code: result) }
+    }
+
+    /// RTM_NEWROUTE: `route` through the link `index`.
+    func addRoute(_ route: IPRoute, index: Int32, name: String) throws {
+        let subject = "\(route.destination)/\(route.prefix) via \(route.gateway) on \(name)"
+        guard let entry = rtnl_route_alloc(), let hop = rtnl_route_nh_alloc() else {
+            throw NetlinkError(request: "RTM_NEWROUTE", subject: subject, code: NLE_NOMEM)
+        }
+        defer { rtnl_route_put(entry) }
+        let destination = try Self.address(route.destination, prefix: route.prefix, subject: subject)
+        defer { nl_addr_put(destination) }
+        let gateway = try Self.address(route.gateway, prefix: route.gateway.maximumPrefix, subject: subject)
+        defer { nl_addr_put(gateway) }
+        _ = rtnl_route_set_family(entry, UInt8(route.destination.family == .ipv4 ? AF_INET : AF_INET6))
+        _ = rtnl_route_set_dst(entry, destination)
+        if let metric = route.metric { rtnl_route_set_priority(entry, UInt32(metric)) }
+        rtnl_route_nh_set_ifindex(hop, index)
+        rtnl_route_nh_set_gateway(hop, gateway)
+        rtnl_route_add_nexthop(entry, hop)  // the route owns the hop from here
+        let result = rtnl_route_add(socket, entry, NLM_F_CREATE | NLM_F_EXCL)
+        guard result == 0 else { throw NetlinkError(request: "RTM_NEWROUTE", subject: subject, code: result) }
+    }
+
+    private static func address(_ address: IPAddress, prefix: Int, subject: String) throws -> OpaquePointer {
+        let family = address.family == .ipv4 ? AF_INET : AF_INET6
+        guard let built = address.bytes.withUnsafeBytes({ nl_addr_build(family, $0.baseAddress, $0.count) }) else {
+            throw NetlinkError(request: "nl_addr_build", subject: subject, code: NLE_NOMEM)
+        }
+        nl_addr_set_prefixlen(built, Int32(prefix))
+        return built
+    }
+}

@@ -1,0 +1,157 @@
+import CorralTestSupport
+import Foundation
+import Testing
+
+/// `<interface type='bridge'|'ethernet'>` for real: veth pairs into a bridge of a test's own
+/// network namespace (TestNetwork), configured before init runs, checked from inside and from
+/// the host side, with every way a container ends leaving no link behind.
+@Suite(.enabled(if: ContainerSandbox.canRunContainers, ContainerSandbox.skipReason),
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"), "needs ip(8) (iproute2) for the test's namespace"))
+struct NetworkTests {
+    static let bridged = """
+        <interface type='bridge'>
+          <source bridge='br0'/>
+          <mac address='52:54:00:12:34:56'/>
+          <target dev='vt-web'/>
+          <guest dev='lan0'/>
+          <mtu size='1400'/>
+          <ip address='10.77.0.2' prefix='24'/>
+          <ip address='fd77::2' prefix='64'/>
+          <route address='0.0.0.0' prefix='0' gateway='10.77.0.1' metric='7'/>
+        </interface>
+        """
+
+    /// Every name, MAC, MTU, address and route, seen from inside before anything else ran; a
+    /// second interface with the defaults (eth1, a locally administered MAC stable across
+    /// starts) and `<link state='down'>`.
+    @Test func interfacesAreConfiguredBeforeInitRuns() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0", address: "10.77.0.1/24")
+            let definition = sandbox.domain("web", script: "ip -o link; ip -o addr; ip route; ping -c1 -W2 10.77.0.1 >/dev/null && echo ping-ok",
+                                            devices: Self.bridged + "<interface type='ethernet'><link state='down'/></interface>")
+            let first = try sandbox.run(definition, name: "web", networkNamespace: network.name)
+            #expect(first.status == 0, "\(first.errors)")
+            let output = first.output
+            for expected in ["lan0@", "mtu 1400", "link/ether 52:54:00:12:34:56", "inet 10.77.0.2/24", "inet6 fd77::2/64",
+                             "default via 10.77.0.1 dev lan0", "metric 7", "ping-ok", "eth1@"] {
+                #expect(output.contains(expected), "missing '\(expected)' in:\n\(output)")
+            }
+            let eth1 = output.split(separator: "\n").first { $0.contains("eth1@") }.map(String.init) ?? ""
+            #expect(!eth1.contains(",UP"), "eth1 stays down: \(eth1)")
+            let mac = eth1.components(separatedBy: "link/ether ").dropFirst().first?.prefix(17).description ?? ""
+            #expect(mac.count == 17 && ["2", "6", "a", "e"].contains(mac.dropFirst().prefix(1)), "locally administered: \(eth1)")
+            // The same MAC at the next start; no host end left by the first.
+            #expect(try network.waitForNoLink(startingWith: "vt-web"), "\(network.shownLinks)")
+            let second = try sandbox.run(definition, name: "web", networkNamespace: network.name)
+            #expect(second.output.contains(mac), "\(second.output)")
+        }
+    }
+
+    /// A server in one container, reached from the host side and from another container on the
+    /// same bridge; the host end is on the bridge and up while it runs, gone after SIGTERM.
+    @Test func hostAndContainersReachAServer() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0", address: "10.77.0.1/24")
+            try "hello from web\n".write(toFile: "\(sandbox.rootfs)/hello", atomically: true, encoding: .utf8)
+            let server = sandbox.domain("web", script: "httpd -p 80 -h /; trap 'exit 0' TERM; while true; do sleep 1 & wait; done", devices: Self.bridged)
+            let file = "\(sandbox.directory)/web.xml"
+            try server.write(toFile: file, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", network.name, ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
+                                 "--cgroup-parent", sandbox.cgroupParent]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+
+            var fetched = ""
+            for _ in 0..<100 where !fetched.contains("hello from web") {
+                // busybox's nc: its static wget resolves through glibc's NSS, which crashes on the host.
+                fetched = try network.exec(["/bin/sh", "-c", "printf 'GET /hello HTTP/1.0\\r\\n\\r\\n' | \(ContainerSandbox.busybox) nc -w 1 10.77.0.2 80"]).output
+                if !fetched.contains("hello") { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            #expect(fetched.hasPrefix("HTTP/1.1 200") && fetched.hasSuffix("\r\n\r\nhello from web\n"), "from the host side: '\(fetched)'")
+            let onBridge = try network.ip(["-n", network.name, "link", "show", "master", "br0"])
+            #expect(onBridge.contains("vt-web@") && onBridge.contains("state UP"), "\(onBridge)")
+
+            let client = sandbox.domain("client", script: "wget -q -O - http://10.77.0.2/hello",
+                                        devices: "<interface type='bridge'><source bridge='br0'/><ip address='10.77.0.3' prefix='24'/></interface>")
+            let reached = try sandbox.run(client, name: "client", networkNamespace: network.name)
+            #expect(reached.status == 0 && reached.output == "hello from web\n", "container to container: \(reached.output)\(reached.errors)")
+
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(try network.waitForNoLink(startingWith: "vt-web"), "\(network.shownLinks)")
+            #expect(try network.waitForNoLink(startingWith: "vc-client"), "\(network.shownLinks)")
+        }
+    }
+
+    /// A launcher killed outright (its init dies with it) leaves no host end either.
+    @Test func aKilledLauncherLeavesNoLink() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0")
+            let definition = sandbox.domain("doomed", script: "sleep 1000",
+                                            devices: "<interface type='bridge'><source bridge='br0'/></interface>")
+            let run = try sandbox.run(definition, name: "doomed", signalAfter: (0.5, SIGKILL), networkNamespace: network.name)
+            #expect(run.status == 128 + SIGKILL)
+            #expect(try network.waitForNoLink(startingWith: "vc-doomed"), "\(network.shownLinks)")
+            // The next start of the name reclaims what the killed launcher left (its staging directory).
+            let again = try sandbox.run(sandbox.domain("doomed", script: "true", devices: "<interface type='bridge'><source bridge='br0'/></interface>"),
+                                        name: "doomed", networkNamespace: network.name)
+            #expect(again.status == 0, "\(again.errors)")
+        }
+    }
+
+    /// Each start that cannot be made names the file, the line, the element and the object —
+    /// exit 125, nothing made left behind, nothing of anyone else's touched.
+    @Test func failedStartsNameTheProblemAndLeaveNothing() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0")
+            try network.ip(["-n", network.name, "link", "add", "nic0", "type", "veth", "peer", "name", "nic1"])
+            try network.ip(["-n", network.name, "link", "add", "taken0", "type", "veth", "peer", "name", "taken1"])
+            let cases: [(devices: String, error: String)] = [
+                ("<interface type='bridge'><source bridge='br9'/></interface>", "<interface type='bridge'>: bridge 'br9' does not exist"),
+                ("<interface type='bridge'><source bridge='nic0'/></interface>", "<interface type='bridge'>: 'nic0' is not a bridge (it is a veth link)"),
+                ("<interface type='ethernet'><target dev='taken0'/></interface>",
+                 "<interface type='ethernet'>: host interface 'taken0' already exists and is not this container's (choose another <target dev>)"),
+                ("<interface type='bridge'><source bridge='br0'/><bandwidth><inbound average='100'/></bandwidth></interface>",
+                 "<bandwidth>: not supported by Corral; remove it to start this container"),
+                ("<interface type='direct'><source dev='nic0' mode='vepa'/></interface>", "<interface>: not supported by Corral"),
+                // The first interface is made, the second fails: the first goes with the namespace.
+                ("<interface type='bridge'><source bridge='br0'/><target dev='vt-first'/></interface><interface type='bridge'><source bridge='br9'/></interface>",
+                 "bridge 'br9' does not exist"),
+            ]
+            for (devices, error) in cases {
+                let run = try sandbox.run(sandbox.domain("broken", script: "echo ran", devices: devices), name: "broken", networkNamespace: network.name)
+                #expect(run.status == 125, "\(devices): \(run.status)")
+                #expect(run.errors.contains("broken.xml:") && run.errors.contains(error), "\(devices):\n\(run.errors)")
+                #expect(!run.output.contains("ran"))
+            }
+            #expect(try network.waitForNoLink(startingWith: "vt-first"), "\(network.shownLinks)")
+            #expect(try network.waitForNoLink(startingWith: "vc-broken"), "\(network.shownLinks)")
+            let links = try network.links()
+            #expect(links.contains("taken0@") && links.contains("nic0@"), "others' links are untouched: \(links)")
+        }
+    }
+
+    /// A host end of this container's left from an earlier run (its alias says so) is deleted
+    /// at the next start instead of failing with "File exists".
+    @Test func aLeftoverOfTheSameContainerIsSweptAway() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0")
+            try network.ip(["-n", network.name, "link", "add", "vc-sweep", "type", "veth", "peer", "name", "old-peer"])
+            try network.ip(["-n", network.name, "link", "set", "vc-sweep", "alias", "corral:sweep"])
+            let run = try sandbox.run(sandbox.domain("sweep", script: "ip -o link show eth0",
+                                                     devices: "<interface type='bridge'><source bridge='br0'/></interface>"),
+                                      name: "sweep", networkNamespace: network.name)
+            #expect(run.status == 0 && run.output.contains("eth0@"), "\(run.output)\(run.errors)")
+            #expect(!(try network.links()).contains("old-peer"), "the leftover pair is gone")
+        }
+    }
+}
