@@ -18,7 +18,8 @@ public enum StatusReport {
     }
 
     /// One record as a JSON object, for `corralctl list|status --format json`.
-    public static func json(_ record: ContainerRecord, now: Int64, statistics: CgroupStatistics? = nil) -> String {
+    public static func json(_ record: ContainerRecord, now: Int64, statistics: CgroupStatistics? = nil,
+                            interfaces: [InterfaceStatus] = []) -> String {
         var fields: [(String, String)] = [
             ("name", quoted(record.name)), ("state", quoted(record.phase.rawValue)),
             ("pid", record.initPID.map { String($0) } ?? "null"),
@@ -35,6 +36,19 @@ public enum StatusReport {
             fields += [("memory_current_bytes", value(statistics.memoryCurrent)), ("memory_peak_bytes", value(statistics.memoryPeak)),
                        ("memory_limit_bytes", value(statistics.memoryLimit)), ("cpu_usec", value(statistics.cpuMicroseconds)),
                        ("tasks", value(statistics.tasks))]
+        }
+        if !interfaces.isEmpty {
+            let entries = interfaces.map { interface in
+                let values: [(String, String)] = [
+                    ("guest", quoted(interface.guestName)), ("host", interface.hostName.map(quoted) ?? "null"),
+                    ("mac", quoted(interface.mac)), ("attachment", quoted(interface.attachment)),
+                    ("addresses", "[" + interface.addresses.map(quoted).joined(separator: ", ") + "]"),
+                    ("rx_bytes", interface.receivedBytes.map { String($0) } ?? "null"),
+                    ("tx_bytes", interface.sentBytes.map { String($0) } ?? "null"),
+                ]
+                return "{" + values.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+            }
+            fields.append(("interfaces", "[" + entries.joined(separator: ", ") + "]"))
         }
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }

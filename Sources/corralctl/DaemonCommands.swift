@@ -52,8 +52,18 @@ struct Status: ParsableCommand {
         let statistics = running ? record.cgroup.flatMap { path in
             CgroupLayout.detect().map { CgroupStatistics(layout: $0, relativePath: path) }
         } : nil
+        // The interfaces of the definition it runs (its canonical copy in the state directory).
+        var interfaces: [InterfaceStatus] = []
+        var definitionProblem: String? = nil
+        if running {
+            do {
+                interfaces = InterfaceStatus.of(try DomainParser.parse(contentsOf: stateOptions.state.definition(of: name)), initPID: record.initPID)
+            } catch {
+                definitionProblem = "\(error)"
+            }
+        }
         if format == .json {
-            print(StatusReport.json(record, now: now, statistics: statistics))
+            print(StatusReport.json(record, now: now, statistics: statistics, interfaces: interfaces))
             return
         }
         let held = stateOptions.state.isHeld(name) && record.phase == .stopped
@@ -74,6 +84,13 @@ struct Status: ParsableCommand {
             rows.append(("cpu time", statistics.cpuMicroseconds.map { "\($0 / 1000) ms" } ?? "-"))
             let tasksLimit = statistics.tasksLimit.map { " of \($0)" } ?? " (no limit)"
             rows.append(("tasks", (statistics.tasks.map(String.init) ?? "-") + tasksLimit))
+        }
+        if let definitionProblem { rows.append(("interfaces", "unknown: \(definitionProblem)")) }
+        for interface in interfaces {
+            let host = interface.hostName.map { "host end \($0), " } ?? ""
+            let traffic = "rx \(interface.receivedBytes.map(MemorySize.text) ?? "-"), tx \(interface.sentBytes.map(MemorySize.text) ?? "-")"
+            let addresses = interface.addresses.isEmpty ? "no address" : interface.addresses.joined(separator: " ")
+            rows.append(("interface", "\(interface.guestName) (\(host)\(interface.attachment)) \(interface.mac) \(addresses); \(traffic)"))
         }
         for (key, value) in rows { print("\((key + ":").padding(to: 13)) \(value)") }
     }

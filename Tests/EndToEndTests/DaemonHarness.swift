@@ -23,13 +23,21 @@ final class DaemonHarness {
 
     /// Starts corrald; `environment` adds variables (NOTIFY_SOCKET), `arguments` replace the
     /// sandbox's command line.
-    func start(environment: [String: String] = [:], arguments: [String]? = nil) throws {
+    /// `networkNamespace` runs it (and so its monitors and containers' host ends) in that named
+    /// namespace; `ip netns exec` execs corrald, so the pid stays corrald's.
+    func start(environment: [String: String] = [:], arguments: [String]? = nil, networkNamespace: String? = nil) throws {
         if !FileManager.default.fileExists(atPath: daemonLog) {
             try #require(FileManager.default.createFile(atPath: daemonLog, contents: nil))
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ContainerSandbox.buildDirectory + "/corrald")
-        process.arguments = arguments ?? self.arguments
+        let corrald = ContainerSandbox.buildDirectory + "/corrald"
+        if let networkNamespace {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", networkNamespace, corrald] + (arguments ?? self.arguments)
+        } else {
+            process.executableURL = URL(fileURLWithPath: corrald)
+            process.arguments = arguments ?? self.arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

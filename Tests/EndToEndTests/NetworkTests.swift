@@ -89,6 +89,103 @@ struct NetworkTests {
         }
     }
 
+    /// `<interface type='direct'>`: a macvlan on a host NIC (a veth end stands in for one),
+    /// made in the container; its traffic leaves through that NIC.
+    @Test(arguments: ["vepa", "bridge", "private"])
+    func directIsAMacvlanOnTheHostNIC(mode: String) throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.ip(["-n", network.name, "link", "add", "nic0", "type", "veth", "peer", "name", "wire0"])
+            try network.ip(["-n", network.name, "addr", "add", "10.78.0.1/24", "dev", "wire0"])
+            for link in ["nic0", "wire0"] { try network.ip(["-n", network.name, "link", "set", link, "up"]) }
+            let devices = "<interface type='direct'><source dev='nic0' mode='\(mode)'/><guest dev='mv0'/><mtu size='1400'/><ip address='10.78.0.2' prefix='24'/></interface>"
+            let script = "trap 'exit 0' TERM; ip -o link show mv0; ping -c1 -W2 10.78.0.1 >/dev/null && echo ping-ok; sleep 5 & wait"
+            let (process, output) = try Self.start(sandbox.domain("direct", script: script, devices: devices), name: "direct",
+                                                   sandbox: sandbox, network: network)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            // Its kind and mode, as the host's ip(8) sees them in the container's namespace.
+            let initPID = try #require(Self.initPID(of: "direct", sandbox: sandbox))
+            let details = try ContainerSandbox.run("/usr/bin/nsenter", ["--net=/proc/\(initPID)/ns/net", "/usr/sbin/ip", "-d", "-o", "link", "show", "mv0"],
+                                                   in: sandbox.directory).output
+            #expect(details.contains("macvlan mode \(mode)"), "\(details)")
+            #expect(!(try network.links()).contains("mv0"), "the macvlan lives in the container only")
+            ContainerSandbox.waitUntil({ (try? String(contentsOfFile: output, encoding: .utf8))?.contains("ping-ok") == true })
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            let shown = try String(contentsOfFile: output, encoding: .utf8)
+            #expect(shown.contains("mv0@") && shown.contains("mtu 1400") && shown.contains("ping-ok"), "\(shown)")
+        }
+    }
+
+    /// `corralctl run` of `definition` inside the test's namespace, in the background; its
+    /// output goes to the returned file.
+    static func start(_ definition: String, name: String, sandbox: ContainerSandbox, network: TestNetwork) throws -> (Process, String) {
+        let file = "\(sandbox.directory)/\(name).xml", output = "\(sandbox.directory)/\(name).out"
+        try definition.write(toFile: file, atomically: true, encoding: .utf8)
+        try #require(FileManager.default.createFile(atPath: output, contents: nil))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", network.name, ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
+                             "--cgroup-parent", sandbox.cgroupParent]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, output)
+    }
+
+    /// The init pid a running `corralctl run --state-dir` recorded (STATE_DIR/NAME.launcher).
+    static func initPID(of name: String, sandbox: ContainerSandbox) -> String? {
+        var pid: String? = nil
+        ContainerSandbox.waitUntil({
+            let record = (try? String(contentsOfFile: "\(sandbox.state)/\(name).launcher", encoding: .utf8)) ?? ""
+            pid = record.split(separator: "\n").first { $0.hasPrefix("init=") }?.dropFirst(5).split(separator: " ").first.map(String.init)
+            return pid != nil
+        })
+        return pid
+    }
+
+    /// Under corrald: `corralctl status` lists the interface; a monitor killed with SIGKILL,
+    /// a removed definition and corrald's SIGTERM each leave no host end, and a restart finds
+    /// no "File exists".
+    @Test func underCorraldStatusShowsItAndNothingOutlivesAContainer() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0", address: "10.77.0.1/24")
+            let daemon = try DaemonHarness(sandbox)
+            defer { daemon.shutDown() }
+            try daemon.write("web.xml", sandbox.domain("web", script: "trap 'exit 0' TERM; while true; do sleep 1 & wait; done", devices: Self.bridged))
+            try daemon.start(networkNamespace: network.name)
+            daemon.wait("web running") { daemon.running("web") != nil }
+            let state = ["--state-dir", daemon.stateDirectory]
+            let status = try ContainerSandbox.run(ContainerSandbox.corralctl, ["status", "web"] + state, in: sandbox.directory)
+            #expect(status.output.contains("interface:    lan0 (host end vt-web, bridge br0) 52:54:00:12:34:56 10.77.0.2/24 fd77::2/64; rx "),
+                    "\(status.output)\(status.errors)")
+            let json = try ContainerSandbox.run(ContainerSandbox.corralctl, ["status", "web", "--format", "json"] + state, in: sandbox.directory)
+            #expect(json.output.contains("\"interfaces\": [{\"guest\": \"lan0\", \"host\": \"vt-web\", \"mac\": \"52:54:00:12:34:56\""), "\(json.output)")
+
+            // The monitor killed: init dies with it, corrald starts it again, the link is made anew.
+            let firstInit = try #require(daemon.record("web")?.initPID)
+            let monitor = try #require(daemon.record("web")?.monitorPID)
+            kill(monitor, SIGKILL)
+            daemon.wait("web restarted", seconds: 30) { daemon.running("web").map { $0 != firstInit } ?? false }
+            #expect(try network.links().split(separator: "\n").filter { $0.hasPrefix("vt-web") }.count == 1, "\(network.shownLinks)")
+
+            // Removed: stopped, its host end gone with its namespace.
+            try daemon.remove("web.xml")
+            daemon.wait("web removed") { daemon.record("web") == nil }
+            #expect(try network.waitForNoLink(startingWith: "vt-web"), "\(network.shownLinks)")
+
+            // corrald's SIGTERM stops the others the same way.
+            try daemon.write("other.xml", sandbox.domain("other", script: "trap 'exit 0' TERM; while true; do sleep 1 & wait; done",
+                                                         devices: "<interface type='bridge'><source bridge='br0'/></interface>"))
+            daemon.wait("other running") { daemon.running("other") != nil }
+            #expect(try network.links().contains("vc-other@"))
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit(seconds: 30) == 0)
+            #expect(try network.waitForNoLink(startingWith: "vc-other"), "\(network.shownLinks)")
+        }
+    }
+
     /// A launcher killed outright (its init dies with it) leaves no host end either.
     @Test func aKilledLauncherLeavesNoLink() throws {
         try ContainerSandbox.with { sandbox in
@@ -121,7 +218,8 @@ struct NetworkTests {
                  "<interface type='ethernet'>: host interface 'taken0' already exists and is not this container's (choose another <target dev>)"),
                 ("<interface type='bridge'><source bridge='br0'/><bandwidth><inbound average='100'/></bandwidth></interface>",
                  "<bandwidth>: not supported by Corral; remove it to start this container"),
-                ("<interface type='direct'><source dev='nic0' mode='vepa'/></interface>", "<interface>: not supported by Corral"),
+                ("<interface type='direct'><source dev='nic9' mode='vepa'/></interface>", "<interface type='direct'>: host interface 'nic9' does not exist"),
+                ("<interface type='network'><source network='default'/></interface>", "<interface>: not supported by Corral"),
                 // The first interface is made, the second fails: the first goes with the namespace.
                 ("<interface type='bridge'><source bridge='br0'/><target dev='vt-first'/></interface><interface type='bridge'><source bridge='br9'/></interface>",
                  "bridge 'br9' does not exist"),

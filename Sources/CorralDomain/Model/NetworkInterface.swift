@@ -9,10 +9,17 @@ public struct NetworkInterface: Sendable, Equatable {
         case bridge(String)
         /// The host end stays on no bridge.
         case ethernet
+        /// A macvlan on the host device, in the container (no host end).
+        case direct(device: String, mode: MacvlanMode)
+    }
+
+    /// `<source mode>` of a direct interface: the macvlan mode; libvirt's default is vepa.
+    public enum MacvlanMode: String, Sendable, CaseIterable {
+        case vepa, bridge, `private`, passthrough = "passthru"
     }
 
     /// The types Corral realises; other `<interface>` types refuse the start.
-    public static let realisedTypes: Set<String> = ["bridge", "ethernet"]
+    public static let realisedTypes: Set<String> = ["bridge", "ethernet", "direct"]
 
     public var kind: Kind
     /// `<mac address>`: the container end's; nil = derived from the container's name.
@@ -60,6 +67,7 @@ public struct NetworkInterface: Sendable, Equatable {
         switch kind {
         case .bridge: "<interface type='bridge'>"
         case .ethernet: "<interface type='ethernet'>"
+        case .direct: "<interface type='direct'>"
         }
     }
 

@@ -12,6 +12,7 @@ extension NetworkInterface {
         let type = element.attribute("type") ?? ""
         var interface = NetworkInterface(kind: .ethernet, line: element.line)
         var bridge: String? = nil
+        var sourceMode: String? = nil
         var seen: Set<String> = []
         for child in element.children {
             guard child.namespaceURI == nil else { continue }
@@ -22,8 +23,9 @@ extension NetworkInterface {
             }
             switch child.name {
             case "source":
-                context.checkAttributes(of: child, allowed: type == "bridge" ? ["bridge"] : [])
-                bridge = child.attribute("bridge")
+                context.checkAttributes(of: child, allowed: type == "bridge" ? ["bridge"] : type == "direct" ? ["dev", "mode"] : [])
+                bridge = child.attribute(type == "direct" ? "dev" : "bridge")
+                sourceMode = child.attribute("mode")
             case "mac":
                 context.checkAttributes(of: child, allowed: ["address", "type", "check"])
                 guard let text = child.attribute("address") else { context.report(child, "missing address='…'"); continue }
@@ -72,6 +74,18 @@ extension NetworkInterface {
                 return nil
             }
             interface.kind = .bridge(bridge)
+        case "direct":
+            guard let device = bridge, NetworkInterface.isValidName(device) else {
+                context.report(element, bridge == nil ? "missing <source dev='…'/>" : "'\(bridge ?? "")' cannot name a network interface")
+                return nil
+            }
+            // libvirt's names; the kernel calls passthrough "passthru".
+            let modes: [String: MacvlanMode] = ["vepa": .vepa, "bridge": .bridge, "private": .private, "passthrough": .passthrough]
+            guard let mode = modes[sourceMode ?? "vepa"] else {
+                context.report(element, "source mode '\(sourceMode ?? "")' is not one of 'vepa', 'bridge', 'private', 'passthrough'")
+                return nil
+            }
+            interface.kind = .direct(device: device, mode: mode)
         default:
             interface.kind = .ethernet
         }

@@ -3,8 +3,9 @@ import Glibc
 
 /// The container's interfaces, made between its init's clone and its exec (init waits): for
 /// each `<interface>`, one veth pair whose container end is created directly in init's network
-/// namespace (IFLA_NET_NS_FD, as LXC and nspawn do), then its addresses and routes set from a
-/// socket in that namespace. Nothing is deleted at stop: the namespace's end takes the pair
+/// namespace (IFLA_NET_NS_FD, as LXC and nspawn do) — or for `direct`, a macvlan on the host
+/// device, created there the same way — then its addresses and routes set from a socket in
+/// that namespace. Nothing is deleted at stop: the namespace's end takes the pair
 /// with it, and the next start of the container deletes a leftover host end it recognises.
 enum ContainerNetwork {
     /// Configures every interface of `domain` for the init `pid`. Errors name the file, the
@@ -17,6 +18,12 @@ enum ContainerNetwork {
         let host = try RouteSocket()
         for interface in planned {
             try failing(interface, in: file) {
+                if case .direct(let device, let mode) = interface.definition.kind {
+                    guard let parent = try host.link(named: device) else { throw RuntimeError("host interface '\(device)' does not exist") }
+                    try host.createMacvlan(name: interface.guestName, parent: parent.index, parentName: device, mode: mode,
+                                           namespace: namespace, mac: interface.mac, mtu: interface.definition.mtu)
+                    return
+                }
                 let master = try bridgeIndex(interface, host: host)
                 try sweep(interface, host: host)
                 try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,

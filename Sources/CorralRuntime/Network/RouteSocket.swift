@@ -93,6 +93,28 @@ final class RouteSocket {
         guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: result) }
     }
 
+    /// One RTM_NEWLINK: a macvlan `name` on the host device `parent` (an index in this
+    /// socket's namespace), created directly in `namespace`, with `mac` and `mtu` if given.
+    func createMacvlan(name: String, parent: Int32, parentName: String, mode: NetworkInterface.MacvlanMode,
+                       namespace: OwnedDescriptor, mac: MACAddress, mtu: Int?) throws {
+        let subject = "macvlan \(name) on \(parentName)"
+        guard let link = rtnl_link_macvlan_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM) }
+        defer { rtnl_link_put(link) }
+        rtnl_link_set_name(link, name)
+        rtnl_link_set_link(link, parent)
+        let modeResult = rtnl_link_macvlan_set_mode(link, UInt32(rtnl_link_macvlan_str2mode(mode.rawValue)))
+        guard modeResult == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: modeResult) }
+        rtnl_link_set_ns_fd(link, namespace.rawValue)
+        if let mtu { rtnl_link_set_mtu(link, UInt32(mtu)) }
+        guard let address = mac.bytes.withUnsafeBytes({ nl_addr_build(AF_LLC, $0.baseAddress, 6) }) else {
+            throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM)
+        }
+        defer { nl_addr_put(address) }
+        rtnl_link_set_addr(link, address)
+        let result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
+        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: result) }
+    }
+
     /// Sets the link up (IFF_UP).
     func setUp(index: Int32, name: String) throws {
         guard let change = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: name, code: NLE_NOMEM) }
