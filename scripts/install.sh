@@ -28,7 +28,7 @@ for unit in corrald.service corral-containers.service; do
     chmod 0644 "$destination/etc/systemd/system/$unit"
 done
 
-install -d "$destination/etc/corral/containers"
+install -d "$destination/etc/corral/containers" "$destination/etc/corral/networks"
 if [ -e "$destination/etc/corral/corrald.conf" ]; then
     echo "install: keeping the existing $destination/etc/corral/corrald.conf"
 else

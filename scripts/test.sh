@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 # validate formatted output; busybox-static and e2fsprogs for the containers and images the
 # runtime tests build; systemd for `systemd-analyze verify` of the unit; gcc and libc6-dev
 # for the static syscall probe the hardening tests run inside containers; iproute2 for the
-# network tests' own namespaces and bridges.
-ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs systemd gcc libc6-dev iproute2
+# network tests' own namespaces and bridges, nftables for a NATed network's rule.
+ensure_packages $BUILD_PACKAGES libxml2-utils libvirt0 busybox-static e2fsprogs systemd gcc libc6-dev iproute2 nftables
 ensure_swift
 
 # What was skipped, and why: printed at the end. Under CI=true a skipped part fails the run

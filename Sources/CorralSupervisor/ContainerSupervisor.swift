@@ -135,6 +135,7 @@ public final class ContainerSupervisor {
 
     /// Copies the console to the log and handles stop requests until init is gone.
     private func supervise(_ container: LaunchedContainer) throws -> ContainerExit {
+        container.onCleanUpProblem = { [log] in log.event($0) }
         defer {
             for tty in ttys { tty.copy() }
             container.cleanUp()

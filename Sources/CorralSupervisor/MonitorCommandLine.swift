@@ -14,13 +14,14 @@ public struct MonitorCommandLine: Sendable, Equatable {
     public var logDirectory = "/var/log/corral"
     public var source: String?
 
-    public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR] [--cgroup-parent PATH | --no-cgroup]"
+    public static let usage = "FILE [--template-dir DIR] [--overlay-dir DIR] [--state-dir DIR] [--network-dir DIR] [--cgroup-parent PATH | --no-cgroup]"
 
     /// The options, one per line, for `--help` of `corralctl run` and `corral-monitor`.
     public static let optionsHelp = """
           --template-dir DIR     where type='template' filesystems find their templates (/var/lib/corral/templates)
           --overlay-dir DIR      templates' per-container upper layers (/var/lib/corral/overlays)
           --state-dir DIR        runtime state: staging roots, records, sockets (/run/corral)
+          --network-dir DIR      libvirt network definitions for type='network' interfaces (/etc/corral/networks)
           --cgroup-parent PATH   the container's cgroup is PATH/NAME in every hierarchy (corral)
           --no-cgroup            no cgroup (as crun's disabled cgroup manager): no limits, no device list
         """
@@ -40,7 +41,7 @@ public struct MonitorCommandLine: Sendable, Equatable {
                 supervise = true
             case "--no-cgroup":
                 paths.usesCgroups = false
-            case "--template-dir", "--overlay-dir", "--state-dir", "--log-dir", "--source", "--cgroup-parent":
+            case "--template-dir", "--overlay-dir", "--state-dir", "--log-dir", "--source", "--cgroup-parent", "--network-dir":
                 guard let value = remaining.popFirst(), !value.isEmpty else { return nil }
                 switch argument {
                 case "--template-dir": paths.templateDirectory = value
@@ -48,6 +49,7 @@ public struct MonitorCommandLine: Sendable, Equatable {
                 case "--log-dir": logDirectory = value
                 case "--source": source = value
                 case "--cgroup-parent": paths.cgroupParent = value
+                case "--network-dir": paths.networkDirectory = value
                 default: paths.stateDirectory = value
                 }
             case let option where option.hasPrefix("-") && option.count > 1:

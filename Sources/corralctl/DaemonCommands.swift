@@ -57,7 +57,8 @@ struct Status: ParsableCommand {
         var definitionProblem: String? = nil
         if running {
             do {
-                interfaces = InterfaceStatus.of(try DomainParser.parse(contentsOf: stateOptions.state.definition(of: name)), initPID: record.initPID)
+                interfaces = InterfaceStatus.of(try DomainParser.parse(contentsOf: stateOptions.state.definition(of: name)), initPID: record.initPID,
+                                                stateDirectory: stateOptions.stateDirectory)
             } catch {
                 definitionProblem = "\(error)"
             }

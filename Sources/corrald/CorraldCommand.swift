@@ -41,6 +41,9 @@ struct CorraldCommand: ParsableCommand {
     @Option(name: .customLong("overlay-dir"), help: ArgumentHelp("Templates' per-container upper layers.", valueName: "dir"))
     var overlayDirectory: String?
 
+    @Option(name: .customLong("network-dir"), help: ArgumentHelp("libvirt network definitions for type='network' interfaces.", valueName: "dir"))
+    var networkDirectory: String?
+
     @Option(help: ArgumentHelp("The corral-monitor executable (default: beside corrald).", valueName: "path"))
     var monitor: String?
 
@@ -57,6 +60,7 @@ struct CorraldCommand: ParsableCommand {
         if let logDirectory { options.logDirectory = logDirectory }
         if let templateDirectory { options.templateDirectory = templateDirectory }
         if let overlayDirectory { options.overlayDirectory = overlayDirectory }
+        if let networkDirectory { options.networkDirectory = networkDirectory }
         if let monitor { options.monitorPath = monitor }
         if let cgroupParent {
             options.cgroupParent = cgroupParent

@@ -14,14 +14,17 @@ struct DaemonOptions {
     var logDirectory = "/var/log/corral"
     var templateDirectory = RuntimePaths().templateDirectory
     var overlayDirectory = RuntimePaths().overlayDirectory
+    var networkDirectory = RuntimePaths().networkDirectory
     var monitorPath = DaemonOptions.besideThisExecutable("corral-monitor")
     var cgroupParent = RuntimePaths().cgroupParent
     /// Set by the configuration or the command line: then corrald does not derive its own.
     var cgroupParentIsExplicit = false
 
     var runtimePaths: RuntimePaths {
-        RuntimePaths(templateDirectory: templateDirectory, overlayDirectory: overlayDirectory, stateDirectory: stateDirectory,
-                     cgroupParent: cgroupParent)
+        var paths = RuntimePaths(templateDirectory: templateDirectory, overlayDirectory: overlayDirectory, stateDirectory: stateDirectory,
+                                 cgroupParent: cgroupParent)
+        paths.networkDirectory = networkDirectory
+        return paths
     }
 
     /// Reads `configFile` (the default one may be absent; one named explicitly must exist).
@@ -53,12 +56,13 @@ struct DaemonOptions {
             case "log-dir": options.logDirectory = value
             case "template-dir": options.templateDirectory = value
             case "overlay-dir": options.overlayDirectory = value
+            case "network-dir": options.networkDirectory = value
             case "monitor": options.monitorPath = value
             case "cgroup-parent":
                 options.cgroupParent = value
                 options.cgroupParentIsExplicit = true
             default:
-                throw ValidationError("\(path):\(index + 1): error: unknown key '\(key)' (config-dir, state-dir, log-dir, template-dir, overlay-dir, monitor, cgroup-parent)")
+                throw ValidationError("\(path):\(index + 1): error: unknown key '\(key)' (config-dir, state-dir, log-dir, template-dir, overlay-dir, network-dir, monitor, cgroup-parent)")
             }
         }
         return options

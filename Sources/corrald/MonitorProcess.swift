@@ -23,7 +23,8 @@ final class MonitorProcess {
     static func spawn(monitor: String, running: String, source: String, options: DaemonOptions, name: String) throws -> MonitorProcess {
         let arguments = [monitor, "--supervise", "--source", source, "--log-dir", options.logDirectory,
                          "--state-dir", options.stateDirectory, "--template-dir", options.templateDirectory,
-                         "--overlay-dir", options.overlayDirectory, "--cgroup-parent", options.cgroupParent, running]
+                         "--overlay-dir", options.overlayDirectory, "--network-dir", options.networkDirectory,
+                         "--cgroup-parent", options.cgroupParent, running]
         // Opened here, not by posix_spawn: a log that cannot be opened is then named as such.
         let logPath = "\(options.logDirectory)/\(name).log"
         let log = try OwnedDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)

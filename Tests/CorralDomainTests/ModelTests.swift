@@ -92,12 +92,12 @@ import Testing
               <devices>
                 <emulator>/usr/libexec/libvirt_lxc</emulator>
                 <interface type='bridge'><source bridge='br0'/><bandwidth><inbound average='1000'/></bandwidth></interface>
-                <interface type='network'><source network='default'/></interface>
+                <interface type='user'/>
               </devices>
               <seclabel type='dynamic' model='selinux'/>
             </domain>
             """, file: "test.xml")
-        // A bridge interface is realised; its <bandwidth> and a network one are not yet.
+        // A bridge interface is realised; its <bandwidth> and a user one are not yet.
         #expect(domain.unsupportedElements.map { "\($0.line):\($0.name)" } == ["5:numatune", "11:seclabel", "9:interface", "8:bandwidth"])
     }
 

@@ -81,7 +81,7 @@ struct LaunchFailureTests {
         let sandbox = try ContainerSandbox()
         defer { sandbox.remove() }
         // A type Corral does not realise yet (and never the machine's own network: no bridge here).
-        let definition = sandbox.domain("nic", script: "true", devices: "<interface type='network'><source network='default'/></interface>")
+        let definition = sandbox.domain("nic", script: "true", devices: "<interface type='user'/>")
         let run = try sandbox.run(definition, name: "nic")
         let line = (definition.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("<interface") } ?? 0) + 1
         #expect(run.status == 125)

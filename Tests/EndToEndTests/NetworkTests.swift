@@ -119,14 +119,15 @@ struct NetworkTests {
 
     /// `corralctl run` of `definition` inside the test's namespace, in the background; its
     /// output goes to the returned file.
-    static func start(_ definition: String, name: String, sandbox: ContainerSandbox, network: TestNetwork) throws -> (Process, String) {
+    static func start(_ definition: String, name: String, sandbox: ContainerSandbox, network: TestNetwork,
+                      extra: [String] = []) throws -> (Process, String) {
         let file = "\(sandbox.directory)/\(name).xml", output = "\(sandbox.directory)/\(name).out"
         try definition.write(toFile: file, atomically: true, encoding: .utf8)
         try #require(FileManager.default.createFile(atPath: output, contents: nil))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         process.arguments = ["netns", "exec", network.name, ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
-                             "--cgroup-parent", sandbox.cgroupParent]
+                             "--cgroup-parent", sandbox.cgroupParent] + extra
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -186,6 +187,111 @@ struct NetworkTests {
         }
     }
 
+    static func networkFile(forward: String = "<forward mode='nat'/>") -> String {
+        """
+        <network>
+          <name>lab</name>
+          <uuid>0f0f0f0f-0000-4000-8000-000000000001</uuid>
+          \(forward)
+          <bridge name='virbr7' stp='on' delay='0'/>
+          <ip address='10.98.0.1' netmask='255.255.255.0'>
+            <dhcp>
+              <range start='10.98.0.10' end='10.98.0.12'/>
+              <host name='reserved' ip='10.98.0.50'/>
+              <host mac='52:54:00:00:00:77' ip='10.98.0.60'/>
+            </dhcp>
+          </ip>
+        </network>
+        """
+    }
+
+    /// `<interface type='network'>`: the network's bridge made with its address, each
+    /// container's address from the range (reservations by name and by MAC honoured), the
+    /// same at the next start, never twice — also for starts at the same moment — a default
+    /// route via the network, its NAT rule while a container uses it, and clear errors.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft"), "needs nft (nftables) for the NAT rule"))
+    func networksGiveBridgeAddressesRoutesAndNAT() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            let networks = "\(sandbox.directory)/networks"
+            try FileManager.default.createDirectory(atPath: networks, withIntermediateDirectories: true)
+            try Self.networkFile().write(toFile: "\(networks)/lab.xml", atomically: true, encoding: .utf8)
+            func run(_ name: String, _ extra: String = "", script: String = "ip -o addr show eth0 | grep 'inet '; ip route") throws -> ContainerSandbox.Run {
+                let definition = sandbox.domain(name, script: script, devices: "<interface type='network'><source network='lab'/>\(extra)</interface>")
+                let file = "\(sandbox.directory)/\(name).xml"
+                try definition.write(toFile: file, atomically: true, encoding: .utf8)
+                return try network.exec([ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state, "--network-dir", networks,
+                                         "--cgroup-parent", sandbox.cgroupParent])
+            }
+            let first = try run("alpha", script: "ip -o addr show eth0 | grep 'inet '; ip route; ping -c1 -W2 10.98.0.1 >/dev/null && echo ping-ok")
+            #expect(first.status == 0 && first.output.contains("inet 10.98.0.10/24") && first.output.contains("default via 10.98.0.1 dev eth0")
+                    && first.output.contains("ping-ok"), "\(first.output)\(first.errors)")
+            #expect(try network.ip(["-n", network.name, "-br", "addr", "show", "virbr7"]).contains("10.98.0.1/24"), "the bridge was made")
+            #expect(try run("alpha").output.contains("inet 10.98.0.10/24"), "the same address at the next start")
+            #expect(try run("reserved").output.contains("inet 10.98.0.50/24"), "reserved by name")
+            #expect(try run("bymac", "<mac address='52:54:00:00:00:77'/>").output.contains("inet 10.98.0.60/24"), "reserved by MAC")
+            #expect(try run("own", "<ip address='10.98.0.99' prefix='24'/>").output.contains("inet 10.98.0.99/24"), "its own <ip> wins")
+
+            // Two at the same moment: two addresses; then the range is used up.
+            let concurrent = try ["beta", "gamma"].map { name in
+                let file = "\(sandbox.directory)/\(name).xml"
+                try sandbox.domain(name, script: "ip -o addr show eth0 | grep 'inet '", devices: "<interface type='network'><source network='lab'/></interface>")
+                    .write(toFile: file, atomically: true, encoding: .utf8)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+                process.arguments = ["netns", "exec", network.name, ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
+                                     "--network-dir", networks, "--cgroup-parent", sandbox.cgroupParent]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                return process
+            }
+            for process in concurrent { process.waitUntilExit() }
+            let leases = try String(contentsOfFile: "\(sandbox.state)/networks/lab.leases", encoding: .utf8)
+            let addresses = leases.split(separator: "\n").map { $0.split(separator: " ").last.map(String.init) ?? "" }
+            #expect(Set(addresses).count == addresses.count && leases.contains("beta 10.98.0.1") && leases.contains("gamma 10.98.0.1"), "\(leases)")
+            let exhausted = try run("delta")
+            #expect(exhausted.status == 125 && exhausted.errors.contains("network 'lab': every address of 10.98.0.10–10.98.0.12 is leased"),
+                    "\(exhausted.errors)")
+
+            // The NAT rule while a container runs, gone after.
+            let waiting = try Self.start(sandbox.domain("alpha", script: "trap 'exit 0' TERM; sleep 30 & wait",
+                                                        devices: "<interface type='network'><source network='lab'/></interface>")
+                                            .replacingOccurrences(of: "</devices>", with: "</devices>"),
+                                         name: "alpha", sandbox: sandbox, network: network, extra: ["--network-dir", networks])
+            defer { if waiting.0.isRunning { kill(waiting.0.processIdentifier, SIGKILL); waiting.0.waitUntilExit() } }
+            _ = Self.initPID(of: "alpha", sandbox: sandbox)
+            let rules = try network.exec(["/usr/sbin/nft", "list", "chain", "ip", "corral", "postrouting"]).output
+            #expect(rules.contains("ip saddr 10.98.0.0/24 ip daddr != 10.98.0.0/24 masquerade comment \"corral-network-lab\""), "\(rules)")
+            kill(waiting.0.processIdentifier, SIGTERM)
+            waiting.0.waitUntilExit()
+            let after = try network.exec(["/usr/sbin/nft", "list", "chain", "ip", "corral", "postrouting"]).output
+            #expect(!after.contains("corral-network-lab"), "\(after)")
+        }
+    }
+
+    /// A network that is not there, not valid, or forwards in a way Corral does not do.
+    @Test func networkErrorsNameTheNetworkAndItsFile() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            let networks = "\(sandbox.directory)/networks"
+            try FileManager.default.createDirectory(atPath: networks, withIntermediateDirectories: true)
+            try Self.networkFile(forward: "<forward mode='route'/>").write(toFile: "\(networks)/lab.xml", atomically: true, encoding: .utf8)
+            try "<network><name>broken</name></network>".write(toFile: "\(networks)/broken.xml", atomically: true, encoding: .utf8)
+            for (source, error) in [("nope", "network 'nope' is not defined (no \(networks)/nope.xml)"),
+                                    ("lab", "\(networks)/lab.xml:4: error: <forward>: forward mode 'route' is not supported by Corral"),
+                                    ("broken", "\(networks)/broken.xml:1: error: <network>: missing <bridge name='…'/>")] {
+                let file = "\(sandbox.directory)/n.xml"
+                try sandbox.domain("n", script: "echo ran", devices: "<interface type='network'><source network='\(source)'/></interface>")
+                    .write(toFile: file, atomically: true, encoding: .utf8)
+                let run = try network.exec([ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state, "--network-dir", networks,
+                                            "--cgroup-parent", sandbox.cgroupParent])
+                #expect(run.status == 125 && run.errors.contains("<interface type='network'>: ") && run.errors.contains(error), "\(run.errors)")
+            }
+            #expect(try network.waitForNoLink(startingWith: "vc-n"), "\(network.shownLinks)")
+        }
+    }
+
     /// A launcher killed outright (its init dies with it) leaves no host end either.
     @Test func aKilledLauncherLeavesNoLink() throws {
         try ContainerSandbox.with { sandbox in
@@ -219,7 +325,7 @@ struct NetworkTests {
                 ("<interface type='bridge'><source bridge='br0'/><bandwidth><inbound average='100'/></bandwidth></interface>",
                  "<bandwidth>: not supported by Corral; remove it to start this container"),
                 ("<interface type='direct'><source dev='nic9' mode='vepa'/></interface>", "<interface type='direct'>: host interface 'nic9' does not exist"),
-                ("<interface type='network'><source network='default'/></interface>", "<interface>: not supported by Corral"),
+                ("<interface type='user'/>", "<interface>: not supported by Corral"),
                 // The first interface is made, the second fails: the first goes with the namespace.
                 ("<interface type='bridge'><source bridge='br0'/><target dev='vt-first'/></interface><interface type='bridge'><source bridge='br9'/></interface>",
                  "bridge 'br9' does not exist"),

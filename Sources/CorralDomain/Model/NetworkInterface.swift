@@ -11,6 +11,9 @@ public struct NetworkInterface: Sendable, Equatable {
         case ethernet
         /// A macvlan on the host device, in the container (no host end).
         case direct(device: String, mode: MacvlanMode)
+        /// A veth pair on a libvirt network's bridge (from the network directory), addressed
+        /// from its range.
+        case network(String)
     }
 
     /// `<source mode>` of a direct interface: the macvlan mode; libvirt's default is vepa.
@@ -19,7 +22,7 @@ public struct NetworkInterface: Sendable, Equatable {
     }
 
     /// The types Corral realises; other `<interface>` types refuse the start.
-    public static let realisedTypes: Set<String> = ["bridge", "ethernet", "direct"]
+    public static let realisedTypes: Set<String> = ["bridge", "ethernet", "direct", "network"]
 
     public var kind: Kind
     /// `<mac address>`: the container end's; nil = derived from the container's name.
@@ -68,6 +71,7 @@ public struct NetworkInterface: Sendable, Equatable {
         case .bridge: "<interface type='bridge'>"
         case .ethernet: "<interface type='ethernet'>"
         case .direct: "<interface type='direct'>"
+        case .network: "<interface type='network'>"
         }
     }
 
@@ -112,6 +116,12 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
     public let family: Family
     /// 4 or 16 bytes, network order.
     public let bytes: [UInt8]
+
+    /// Four bytes, network order.
+    public init(ipv4 bytes: [UInt8]) {
+        family = .ipv4
+        self.bytes = bytes
+    }
 
     public init?(parsing text: String) {
         var buffer = [UInt8](repeating: 0, count: 16)

@@ -23,8 +23,9 @@ extension NetworkInterface {
             }
             switch child.name {
             case "source":
-                context.checkAttributes(of: child, allowed: type == "bridge" ? ["bridge"] : type == "direct" ? ["dev", "mode"] : [])
-                bridge = child.attribute(type == "direct" ? "dev" : "bridge")
+                let attributes: [String: Set<String>] = ["bridge": ["bridge"], "direct": ["dev", "mode"], "network": ["network", "portgroup"]]
+                context.checkAttributes(of: child, allowed: attributes[type] ?? [])
+                bridge = child.attribute(type == "direct" ? "dev" : type == "network" ? "network" : "bridge")
                 sourceMode = child.attribute("mode")
             case "mac":
                 context.checkAttributes(of: child, allowed: ["address", "type", "check"])
@@ -74,6 +75,12 @@ extension NetworkInterface {
                 return nil
             }
             interface.kind = .bridge(bridge)
+        case "network":
+            guard let network = bridge, VirtualNetwork.isValidName(network) else {
+                context.report(element, bridge == nil ? "missing <source network='…'/>" : "'\(bridge ?? "")' cannot name a network (letters, digits, '_', '-', '.')")
+                return nil
+            }
+            interface.kind = .network(network)
         case "direct":
             guard let device = bridge, NetworkInterface.isValidName(device) else {
                 context.report(element, bridge == nil ? "missing <source dev='…'/>" : "'\(bridge ?? "")' cannot name a network interface")

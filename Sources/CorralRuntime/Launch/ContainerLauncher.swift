@@ -16,6 +16,13 @@ public final class LaunchedContainer {
     private let claimedDevices: [OwnedDescriptor]
     /// Who launched it, for a later start after this launcher was killed.
     private let claim: LauncherClaim?
+    /// The NATed networks it joined: it leaves them at its end (the last one out deletes the
+    /// network's masquerade rule).
+    var natNetworks: [NetworkNAT] = []
+    /// Its name, for the networks' users.
+    var name = ""
+    /// Told of what its end could not undo (a NAT rule nft would not delete), for the log.
+    public var onCleanUpProblem: (String) -> Void = { FileIO.writeAll(2, "corral: \($0)\n") }
 
     init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?, cgroup: ContainerCgroup?,
          claimedDevices: [OwnedDescriptor] = [], claim: LauncherClaim? = nil) {
@@ -35,6 +42,14 @@ public final class LaunchedContainer {
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
         for device in claimedDevices { device.close() }
         claim?.release()
+        for network in natNetworks {
+            do {
+                try network.leave(container: name)
+            } catch {
+                onCleanUpProblem("network '\(network.network.name)': cannot remove its NAT rule: \(error)")
+            }
+        }
+        natNetworks = []
     }
 
     /// SIGKILL to every process of the container at once (its cgroup), not only init.
@@ -158,6 +173,7 @@ public enum ContainerLauncher {
         let container = LaunchedContainer(pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
                                           stagingRoot: preparation.stagingRoot, cgroup: cgroup,
                                           claimedDevices: preparation.claimedDevices, claim: claim)
+        container.name = domain.name
         pipes.go.reading.close()
         var spawner: pid_t? = nil
         do {
@@ -173,7 +189,7 @@ public enum ContainerLauncher {
             // second byte says init is placed.
             try cgroup?.place(container.pid)
             // Its interfaces, while init still waits: they are there when it runs.
-            try ContainerNetwork.configure(domain, file: file, initPID: container.pid)
+            try ContainerNetwork.configure(domain, file: file, container: container, paths: paths)
             // The go pipe stays open until init has exec'd: its end of file is how init learns
             // that this launcher died before its parent-death signal could.
             try release(pipes.go.writing)

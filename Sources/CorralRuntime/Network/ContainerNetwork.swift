@@ -11,40 +11,51 @@ enum ContainerNetwork {
     /// Configures every interface of `domain` for the init `pid`. Errors name the file, the
     /// element's line and what is wrong; the caller then kills init, which removes whatever
     /// was made here with its namespace.
-    static func configure(_ domain: Domain, file: String, initPID pid: pid_t) throws {
+    /// `container` is told of each NATed network it joined, to leave it at its end.
+    static func configure(_ domain: Domain, file: String, container: LaunchedContainer, paths: RuntimePaths) throws {
+        let pid = container.pid
         let planned = PlannedInterface.plan(domain)
         guard !planned.isEmpty else { return }
         let namespace = try OwnedDescriptor.open("/proc/\(pid)/ns/net", O_RDONLY)
         let host = try RouteSocket()
+        var inside: [(interface: PlannedInterface, addresses: [IPAssignment], routes: [IPRoute])] = []
         for interface in planned {
             try failing(interface, in: file) {
-                if case .direct(let device, let mode) = interface.definition.kind {
+                var addresses = interface.definition.addresses, routes = interface.definition.routes
+                let master: Int32?
+                switch interface.definition.kind {
+                case .direct(let device, let mode):
                     guard let parent = try host.link(named: device) else { throw RuntimeError("host interface '\(device)' does not exist") }
                     try host.createMacvlan(name: interface.guestName, parent: parent.index, parentName: device, mode: mode,
                                            namespace: namespace, mac: interface.mac, mtu: interface.definition.mtu)
+                    inside.append((interface, addresses, routes))
                     return
+                case .network(let name):
+                    let attachment = try NetworkAttachment.prepare(network: name, container: domain.name, initPID: pid, interface: interface,
+                                                                   paths: paths, host: host) { container.natNetworks.append($0) }
+                    master = attachment.bridgeIndex
+                    addresses += attachment.addresses
+                    routes += attachment.routes
+                case .bridge, .ethernet:
+                    master = try bridgeIndex(interface, host: host)
                 }
-                let master = try bridgeIndex(interface, host: host)
                 try sweep(interface, host: host)
                 try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,
                                     mac: interface.mac, mtu: interface.definition.mtu, master: master,
                                     alias: interface.hostAlias)
+                inside.append((interface, addresses, routes))
             }
         }
-        let inside = try RouteSocket(in: namespace)
-        for interface in planned {
+        let socket = try RouteSocket(in: namespace)
+        for (interface, addresses, routes) in inside {
             try failing(interface, in: file) {
-                guard let link = try inside.link(named: interface.guestName) else {
+                guard let link = try socket.link(named: interface.guestName) else {
                     throw RuntimeError("'\(interface.guestName)' is not in the container's namespace", code: .internalError)
                 }
                 // <link state='down'>: down, but still addressed, as libvirt leaves it.
-                if interface.definition.linkUp { try inside.setUp(index: link.index, name: interface.guestName) }
-                for address in interface.definition.addresses {
-                    try inside.addAddress(address, index: link.index, name: interface.guestName)
-                }
-                for route in interface.definition.routes {
-                    try inside.addRoute(route, index: link.index, name: interface.guestName)
-                }
+                if interface.definition.linkUp { try socket.setUp(index: link.index, name: interface.guestName) }
+                for address in addresses { try socket.addAddress(address, index: link.index, name: interface.guestName) }
+                for route in routes { try socket.addRoute(route, index: link.index, name: interface.guestName) }
             }
         }
     }

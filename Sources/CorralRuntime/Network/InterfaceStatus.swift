@@ -15,7 +15,8 @@ public struct InterfaceStatus: Sendable, Equatable {
     public let receivedBytes: UInt64?
     public let sentBytes: UInt64?
 
-    public static func of(_ domain: Domain, initPID: pid_t?) -> [InterfaceStatus] {
+    /// `stateDirectory`: where the addresses leased on libvirt networks are recorded.
+    public static func of(_ domain: Domain, initPID: pid_t?, stateDirectory: String) -> [InterfaceStatus] {
         let counters = initPID.map { byteCounters(FileIO.text("/proc/\($0)/net/dev") ?? "") } ?? [:]
         return PlannedInterface.plan(domain).map { planned in
             let attachment: String
@@ -26,10 +27,16 @@ public struct InterfaceStatus: Sendable, Equatable {
             case .direct(let device, let mode):
                 attachment = "direct on \(device) (\(mode == .passthrough ? "passthrough" : mode.rawValue))"
                 hostName = nil
+            case .network(let network):
+                attachment = "network \(network)"
+            }
+            var addresses = planned.definition.addresses.map { "\($0.address)/\($0.prefix)" }
+            if case .network(let network) = planned.definition.kind, addresses.isEmpty,
+               let leased = AddressLeases.leased(to: domain.name, network: network, stateDirectory: stateDirectory) {
+                addresses = ["\(leased) (leased)"]
             }
             return InterfaceStatus(guestName: planned.guestName, hostName: hostName, mac: planned.mac.description,
-                                   attachment: attachment,
-                                   addresses: planned.definition.addresses.map { "\($0.address)/\($0.prefix)" },
+                                   attachment: attachment, addresses: addresses,
                                    receivedBytes: counters[planned.guestName]?.received, sentBytes: counters[planned.guestName]?.sent)
         }
     }

@@ -115,6 +115,20 @@ final class RouteSocket {
         guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: result) }
     }
 
+    /// One RTM_NEWLINK: a bridge `name`, up; its index.
+    func createBridge(_ name: String) throws -> Int32 {
+        guard let link = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: "bridge \(name)", code: NLE_NOMEM) }
+        defer { rtnl_link_put(link) }
+        let typed = rtnl_link_set_type(link, "bridge")
+        guard typed == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: "bridge \(name)", code: typed) }
+        rtnl_link_set_name(link, name)
+        rtnl_link_set_flags(link, UInt32(IFF_UP))
+        let result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
+        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: "bridge \(name)", code: result) }
+        guard let made = try self.link(named: name) else { throw NetlinkError(request: "RTM_GETLINK", subject: name, code: NLE_OBJ_NOTFOUND) }
+        return made.index
+    }
+
     /// Sets the link up (IFF_UP).
     func setUp(index: Int32, name: String) throws {
         guard let change = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: name, code: NLE_NOMEM) }

@@ -8,6 +8,8 @@ public struct RuntimePaths: Sendable, Equatable {
     public var overlayDirectory: String
     /// Runtime state; holds each running container's staging root directory.
     public var stateDirectory: String
+    /// libvirt network definitions (`NAME.xml`) for `<interface type='network'>`.
+    public var networkDirectory = "/etc/corral/networks"
 
     /// Each container's cgroup is PARENT/NAME below the root of every hierarchy.
     public var cgroupParent: String

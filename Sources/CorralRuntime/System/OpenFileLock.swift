@@ -13,4 +13,14 @@ extension OwnedDescriptor {
         guard errno == EAGAIN || errno == EACCES else { throw .last("fcntl F_OFD_SETLK", path) }
         return false
     }
+
+    /// Waits for a whole-file write lock (F_OFD_SETLKW), released when the descriptor closes.
+    public func lockExclusively(path: String) throws(SystemCallError) {
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        while fcntl(rawValue, 38 /* F_OFD_SETLKW, GNU-only */, &lock) != 0 {
+            guard errno == EINTR else { throw .last("fcntl F_OFD_SETLKW", path) }
+        }
+    }
 }
