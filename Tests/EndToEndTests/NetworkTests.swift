@@ -48,6 +48,18 @@ struct NetworkTests {
         }
     }
 
+    /// Without `<mtu>`, the container end takes its bridge's MTU.
+    @Test func theMTUIsTheBridgesByDefault() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0")
+            try network.ip(["-n", network.name, "link", "set", "br0", "mtu", "1450"])
+            let run = try sandbox.run(sandbox.domain("small", script: "ip -o link show eth0", devices: "<interface type='bridge'><source bridge='br0'/></interface>"),
+                                      name: "small", networkNamespace: network.name)
+            #expect(run.status == 0 && run.output.contains("mtu 1450"), "\(run.output)\(run.errors)")
+        }
+    }
+
     /// A server in one container, reached from the host side and from another container on the
     /// same bridge; the host end is on the bridge and up while it runs, gone after SIGTERM.
     @Test func hostAndContainersReachAServer() throws {

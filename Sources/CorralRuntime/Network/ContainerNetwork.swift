@@ -22,7 +22,7 @@ enum ContainerNetwork {
         for interface in planned {
             try failing(interface, in: file) {
                 var addresses = interface.definition.addresses, routes = interface.definition.routes
-                let master: Int32?
+                let master: (index: Int32, mtu: Int)?
                 switch interface.definition.kind {
                 case .direct(let device, let mode):
                     guard let parent = try host.link(named: device) else { throw RuntimeError("host interface '\(device)' does not exist") }
@@ -33,15 +33,17 @@ enum ContainerNetwork {
                 case .network(let name):
                     let attachment = try NetworkAttachment.prepare(network: name, container: domain.name, initPID: pid, interface: interface,
                                                                    paths: paths, host: host) { container.natNetworks.append($0) }
-                    master = attachment.bridgeIndex
+                    master = attachment.bridge
                     addresses += attachment.addresses
                     routes += attachment.routes
                 case .bridge, .ethernet:
                     master = try bridgeIndex(interface, host: host)
                 }
                 try sweep(interface, host: host)
+                // Without <mtu>, both ends take the bridge's: a smaller MTU on the bridge's other
+                // ports would otherwise drop the container's full-size frames.
                 try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,
-                                    mac: interface.mac, mtu: interface.definition.mtu, master: master,
+                                    mac: interface.mac, mtu: interface.definition.mtu ?? master?.mtu, master: master?.index,
                                     alias: interface.hostAlias)
                 inside.append((interface, addresses, routes))
             }
@@ -60,12 +62,12 @@ enum ContainerNetwork {
         }
     }
 
-    /// The bridge's index for a bridged interface; an error when there is no such bridge.
-    private static func bridgeIndex(_ interface: PlannedInterface, host: RouteSocket) throws -> Int32? {
+    /// The bridge's index and MTU for a bridged interface; an error when there is no such bridge.
+    private static func bridgeIndex(_ interface: PlannedInterface, host: RouteSocket) throws -> (index: Int32, mtu: Int)? {
         guard case .bridge(let name) = interface.definition.kind else { return nil }
         guard let bridge = try host.link(named: name) else { throw RuntimeError("bridge '\(name)' does not exist") }
         guard bridge.type == "bridge" else { throw RuntimeError("'\(name)' is not a bridge (it is \(bridge.type.map { "a \($0) link" } ?? "a device"))") }
-        return bridge.index
+        return (bridge.index, bridge.mtu)
     }
 
     /// A host link of the interface's name left by an earlier run of this container (its alias

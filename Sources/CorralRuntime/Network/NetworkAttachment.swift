@@ -7,7 +7,7 @@ import Glibc
 /// via the network's address, unless the interface gives its own; for `<forward mode='nat'/>`
 /// its masquerade rule (NetworkNAT).
 struct NetworkAttachment {
-    let bridgeIndex: Int32
+    let bridge: (index: Int32, mtu: Int)
     let addresses: [IPAssignment]
     let routes: [IPRoute]
 
@@ -17,7 +17,7 @@ struct NetworkAttachment {
         let network = try load(name, directory: paths.networkDirectory)
         let leases = AddressLeases(network: network, stateDirectory: paths.stateDirectory)
         return try leases.locked {
-            let bridgeIndex = try bridge(of: network, host: host)
+            let bridge = try bridge(of: network, host: host)
             if network.natted {
                 let rule = NetworkNAT(network: network, leases: leases)
                 try rule.join(container: container, initPID: initPID)
@@ -32,7 +32,7 @@ struct NetworkAttachment {
             if let gateway = network.address, !hasDefault {
                 routes.append(IPRoute(destination: IPAddress(ipv4Number: 0), prefix: 0, gateway: gateway))
             }
-            return NetworkAttachment(bridgeIndex: bridgeIndex, addresses: addresses, routes: routes)
+            return NetworkAttachment(bridge: bridge, addresses: addresses, routes: routes)
         }
     }
 
@@ -51,15 +51,15 @@ struct NetworkAttachment {
     }
 
     /// The network's bridge; created, up and with the network's address, when missing.
-    private static func bridge(of network: VirtualNetwork, host: RouteSocket) throws -> Int32 {
+    private static func bridge(of network: VirtualNetwork, host: RouteSocket) throws -> (index: Int32, mtu: Int) {
         if let existing = try host.link(named: network.bridge) {
             guard existing.type == "bridge" else { throw RuntimeError("network '\(network.name)': '\(network.bridge)' is not a bridge") }
-            return existing.index
+            return (existing.index, existing.mtu)
         }
         let index = try host.createBridge(network.bridge)
         if let address = network.address {
             try host.addAddress(IPAssignment(address: address, prefix: network.prefix), index: index, name: network.bridge)
         }
-        return index
+        return (index, 1500)
     }
 }

@@ -45,14 +45,14 @@ final class RouteSocket {
     deinit { nl_socket_free(socket) }
 
     /// A link's index and alias, or nil when there is no link of that name.
-    func link(named name: String) throws -> (index: Int32, alias: String?, type: String?)? {
+    func link(named name: String) throws -> (index: Int32, alias: String?, type: String?, mtu: Int)? {
         var link: OpaquePointer? = nil
         let result = rtnl_link_get_kernel(socket, 0, name, &link)
         if result == -NLE_OBJ_NOTFOUND || result == -NLE_NODEV { return nil }
         guard result == 0, let link else { throw NetlinkError(request: "RTM_GETLINK", subject: name, code: result) }
         defer { rtnl_link_put(link) }
         return (rtnl_link_get_ifindex(link), rtnl_link_get_ifalias(link).map { String(cString: $0) },
-                rtnl_link_get_type(link).map { String(cString: $0) })
+                rtnl_link_get_type(link).map { String(cString: $0) }, Int(rtnl_link_get_mtu(link)))
     }
 
     func deleteLink(named name: String) throws {
