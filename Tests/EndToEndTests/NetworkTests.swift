@@ -304,6 +304,42 @@ struct NetworkTests {
         }
     }
 
+    /// `<hostdev mode='capabilities' type='net'>`: a host NIC (a veth end stands in for one)
+    /// moves into the container with its addresses and routes, and comes back under its own
+    /// name at the end — even renamed inside, and also when the start fails after moving it.
+    @Test func aHostNICMovesInAndComesBack() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.ip(["-n", network.name, "link", "add", "nicA", "type", "veth", "peer", "name", "wireA"])
+            try network.ip(["-n", network.name, "addr", "add", "10.79.0.1/24", "dev", "wireA"])
+            try network.ip(["-n", network.name, "link", "set", "wireA", "up"])
+            let hostdev = """
+                <hostdev mode='capabilities' type='net'>
+                  <source><interface>nicA</interface></source>
+                  <ip address='10.79.0.2' family='ipv4' prefix='24'/>
+                  <route family='ipv4' address='0.0.0.0' gateway='10.79.0.1'/>
+                </hostdev>
+                """
+            let script = "ip -o addr show nicA | grep 'inet '; ip route; ping -c1 -W2 10.79.0.1 >/dev/null && echo ping-ok; ip link set nicA down; ip link set nicA name renamed0"
+            let run = try sandbox.run(sandbox.domain("nic", script: script, devices: hostdev), name: "nic", networkNamespace: network.name)
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.output.contains("inet 10.79.0.2/24") && run.output.contains("default via 10.79.0.1 dev nicA") && run.output.contains("ping-ok"),
+                    "\(run.output)")
+            #expect(try network.links().contains("nicA@"), "back under its own name: \(network.shownLinks)")
+
+            // A start that fails after the move (a missing bridge for the next element) gives it back too.
+            let failing = try sandbox.run(sandbox.domain("nic", script: "true", devices: hostdev + "<interface type='bridge'><source bridge='br9'/></interface>"),
+                                          name: "nic", networkNamespace: network.name)
+            #expect(failing.status == 125 && failing.errors.contains("bridge 'br9' does not exist"), "\(failing.errors)")
+            #expect(try network.links().contains("nicA@"), "\(network.shownLinks)")
+
+            let missing = try sandbox.run(sandbox.domain("nic", script: "true", devices: "<hostdev mode='capabilities' type='net'><source><interface>nicZ</interface></source></hostdev>"),
+                                          name: "nic", networkNamespace: network.name)
+            #expect(missing.status == 125 && missing.errors.contains("<hostdev mode='capabilities' type='net'>: host interface 'nicZ' does not exist"),
+                    "\(missing.errors)")
+        }
+    }
+
     /// A launcher killed outright (its init dies with it) leaves no host end either.
     @Test func aKilledLauncherLeavesNoLink() throws {
         try ContainerSandbox.with { sandbox in

@@ -44,6 +44,7 @@ extension Domain {
         // Interfaces Corral realises are not; what they hold that it cannot honour is.
         result += preservedDevices.filter {
             !Domain.isHarmless($0) && !($0.name == "interface" && NetworkInterface.realisedTypes.contains($0.attribute("type") ?? ""))
+                && !HostNIC.describes($0)
         }
         result += interfaces.flatMap(\.unsupported)
         for filesystem in filesystems {

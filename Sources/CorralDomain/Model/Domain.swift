@@ -37,6 +37,9 @@ public struct Domain: Sendable, Equatable {
     /// `<devices><interface>` of the types Corral realises, in document order (each element is
     /// also among `preservedDevices`, which the formatter writes).
     public var interfaces: [NetworkInterface] = []
+    /// `<devices><hostdev mode='capabilities' type='net'>`: host NICs moved into the container
+    /// (each element is also among `preservedDevices`).
+    public var hostNICs: [HostNIC] = []
     /// Corral's own settings from `<metadata><corral:container>`.
     public var corral: CorralSettings
     /// Other `<metadata>` children, written back unchanged.

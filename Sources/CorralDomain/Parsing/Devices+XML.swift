@@ -31,6 +31,10 @@ extension DomainParser {
                     domain.interfaces.append(interface)
                 }
                 domain.preservedDevices.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
+            } else if child.namespaceURI == nil && child.name == "hostdev", child.attribute("mode") == "capabilities",
+                      child.attribute("type") == "net" {
+                if let nic = HostNIC.parse(child, context: &context) { domain.hostNICs.append(nic) }
+                domain.preservedDevices.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
             } else if child.namespaceURI != nil || LibvirtOrder.devices[child.name] != nil {
                 domain.preservedDevices.append(PreservedElement(copying: child, rootDeclarations: rootDeclarations))
             } else {

@@ -100,7 +100,7 @@ extension NetworkInterface {
     }
 
     /// `<ip address prefix family peer>`; a missing prefix is the address class's (libvirt's rule).
-    private static func parseAssignment(_ element: SourceElement, context: inout ParseContext) -> IPAssignment? {
+    static func parseAssignment(_ element: SourceElement, context: inout ParseContext) -> IPAssignment? {
         context.checkAttributes(of: element, allowed: ["address", "prefix", "family", "peer"])
         guard let address = address(element, "address", context: &context) else { return nil }
         guard familyMatches(address, element, context: &context),
@@ -118,7 +118,7 @@ extension NetworkInterface {
     }
 
     /// `<route family address prefix gateway metric>`.
-    private static func parseRoute(_ element: SourceElement, context: inout ParseContext) -> IPRoute? {
+    static func parseRoute(_ element: SourceElement, context: inout ParseContext) -> IPRoute? {
         context.checkAttributes(of: element, allowed: ["family", "address", "prefix", "netmask", "gateway", "metric"])
         guard let destination = address(element, "address", context: &context),
               let gateway = address(element, "gateway", context: &context) else { return nil }

@@ -21,6 +21,12 @@ public final class LaunchedContainer {
     var natNetworks: [NetworkNAT] = []
     /// Its name, for the networks' users.
     var name = ""
+    /// Host NICs moved into it (`<hostdev type='net'>`): their host names and their indices in
+    /// its namespace, which is held open (with the launcher's own) to move them back at its end.
+    var movedNICs: [String] = []
+    var movedNICIndices: [Int32] = []
+    var networkNamespace: OwnedDescriptor?
+    var home: OwnedDescriptor?
     /// Told of what its end could not undo (a NAT rule nft would not delete), for the log.
     public var onCleanUpProblem: (String) -> Void = { FileIO.writeAll(2, "corral: \($0)\n") }
 
@@ -42,6 +48,16 @@ public final class LaunchedContainer {
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
         for device in claimedDevices { device.close() }
         claim?.release()
+        if !movedNICs.isEmpty {
+            do {
+                try ContainerNetwork.returnHostNICs(of: self)
+            } catch {
+                onCleanUpProblem("cannot return its host NICs (\(movedNICs.joined(separator: ", "))): \(error)")
+            }
+            movedNICs = []
+            networkNamespace = nil
+            home = nil
+        }
         for network in natNetworks {
             do {
                 try network.leave(container: name)

@@ -15,7 +15,7 @@ enum ContainerNetwork {
     static func configure(_ domain: Domain, file: String, container: LaunchedContainer, paths: RuntimePaths) throws {
         let pid = container.pid
         let planned = PlannedInterface.plan(domain)
-        guard !planned.isEmpty else { return }
+        guard !planned.isEmpty || !domain.hostNICs.isEmpty else { return }
         let namespace = try OwnedDescriptor.open("/proc/\(pid)/ns/net", O_RDONLY)
         let host = try RouteSocket()
         var inside: [(interface: PlannedInterface, addresses: [IPAssignment], routes: [IPRoute])] = []
@@ -48,7 +48,28 @@ enum ContainerNetwork {
                 inside.append((interface, addresses, routes))
             }
         }
+        // Host NICs move in whole; they go back at the container's end (see returnHostNICs).
+        for nic in domain.hostNICs {
+            try failing(label: HostNIC.label, line: nic.line, in: file) {
+                guard let link = try host.link(named: nic.device) else { throw RuntimeError("host interface '\(nic.device)' does not exist") }
+                if container.home == nil { container.home = try OwnedDescriptor.open("/proc/thread-self/ns/net", O_RDONLY) }
+                try host.moveLink(index: link.index, subject: nic.device, to: namespace)
+                container.networkNamespace = namespace
+                container.movedNICs.append(nic.device)
+            }
+        }
         let socket = try RouteSocket(in: namespace)
+        for nic in domain.hostNICs {
+            try failing(label: HostNIC.label, line: nic.line, in: file) {
+                guard let link = try socket.link(named: nic.device) else {
+                    throw RuntimeError("'\(nic.device)' is not in the container's namespace", code: .internalError)
+                }
+                container.movedNICIndices.append(link.index)
+                try socket.setUp(index: link.index, name: nic.device)
+                for address in nic.addresses { try socket.addAddress(address, index: link.index, name: nic.device) }
+                for route in nic.routes { try socket.addRoute(route, index: link.index, name: nic.device) }
+            }
+        }
         for (interface, addresses, routes) in inside {
             try failing(interface, in: file) {
                 guard let link = try socket.link(named: interface.guestName) else {
@@ -82,12 +103,28 @@ enum ContainerNetwork {
 
     /// Runs `body`, putting the file, line and element in front of any error.
     private static func failing(_ interface: PlannedInterface, in file: String, _ body: () throws -> Void) throws {
+        try failing(label: interface.definition.label, line: interface.definition.line, in: file, body)
+    }
+
+    private static func failing(label: String, line: Int, in file: String, _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as RuntimeError {
-            throw RuntimeError("\(file):\(interface.definition.line): error: \(interface.definition.label): \(error.message)", code: error.code)
+            throw RuntimeError("\(file):\(line): error: \(label): \(error.message)", code: error.code)
         } catch {
-            throw RuntimeError("\(file):\(interface.definition.line): error: \(interface.definition.label): \(error)", code: .setupFailed)
+            throw RuntimeError("\(file):\(line): error: \(label): \(error)", code: .setupFailed)
+        }
+    }
+
+    /// Moves the host NICs of a container that ended back where they came from, under their own
+    /// names (the container may have renamed them). Its namespace is still there: the launcher
+    /// holds it open for this. A launcher killed outright cannot: the kernel then returns a
+    /// physical NIC to the host's first namespace and deletes a virtual one.
+    static func returnHostNICs(of container: LaunchedContainer) throws {
+        guard let namespace = container.networkNamespace, let home = container.home else { return }
+        let socket = try RouteSocket(in: namespace)
+        for (index, name) in zip(container.movedNICIndices, container.movedNICs) {
+            try socket.moveLink(index: index, subject: "\(name), back to the host", to: home, name: name)
         }
     }
 }

@@ -129,6 +129,23 @@ final class RouteSocket {
         return made.index
     }
 
+    /// RTM_NEWLINK on an existing link: moves it (by its index in this socket's namespace) into
+    /// the namespace `target`, renamed to `name` when given.
+    func moveLink(index: Int32, subject: String, to target: OwnedDescriptor, name: String? = nil) throws {
+        guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
+            throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: NLE_NOMEM)
+        }
+        defer {
+            rtnl_link_put(original)
+            rtnl_link_put(change)
+        }
+        rtnl_link_set_ifindex(original, index)
+        rtnl_link_set_ns_fd(change, target.rawValue)
+        if let name { rtnl_link_set_name(change, name) }
+        let result = rtnl_link_change(socket, original, change, 0)
+        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: result) }
+    }
+
     /// Sets the link up (IFF_UP).
     func setUp(index: Int32, name: String) throws {
         guard let change = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: name, code: NLE_NOMEM) }
