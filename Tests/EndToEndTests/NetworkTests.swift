@@ -340,6 +340,37 @@ struct NetworkTests {
         }
     }
 
+    /// `type='ethernet'` with host-side `<source><ip>`/`<route>` (libvirt's place for them): a
+    /// point-to-point pair, the host end addressed and routed, no bridge.
+    @Test func ethernetHasHostSideAddressesAndRoutes() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            let devices = """
+                <interface type='ethernet'>
+                  <source>
+                    <ip address='10.80.0.1' family='ipv4' prefix='32' peer='10.80.0.2'/>
+                    <route family='ipv4' address='10.81.0.0' prefix='24' gateway='10.80.0.2'/>
+                  </source>
+                  <ip address='10.80.0.2' family='ipv4' prefix='32' peer='10.80.0.1'/>
+                  <route family='ipv4' address='0.0.0.0' gateway='10.80.0.1'/>
+                  <target dev='vt-p2p'/>
+                </interface>
+                """
+            let (process, output) = try Self.start(sandbox.domain("p2p", script: "trap 'exit 0' TERM; ping -c1 -W2 10.80.0.1 >/dev/null && echo ping-ok; sleep 30 & wait",
+                                                                  devices: devices), name: "p2p", sandbox: sandbox, network: network)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            ContainerSandbox.waitUntil({ (try? String(contentsOfFile: output, encoding: .utf8))?.contains("ping-ok") == true })
+            let addresses = try network.ip(["-n", network.name, "addr", "show", "vt-p2p"])
+            #expect(addresses.contains("inet 10.80.0.1 peer 10.80.0.2/32"), "\(addresses)")
+            let routes = try network.ip(["-n", network.name, "route"])
+            #expect(routes.contains("10.81.0.0/24 via 10.80.0.2 dev vt-p2p"), "\(routes)")
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(try String(contentsOfFile: output, encoding: .utf8).contains("ping-ok"))
+            #expect(try network.waitForNoLink(startingWith: "vt-p2p"), "\(network.shownLinks)")
+        }
+    }
+
     /// A launcher killed outright (its init dies with it) leaves no host end either.
     @Test func aKilledLauncherLeavesNoLink() throws {
         try ContainerSandbox.with { sandbox in

@@ -39,6 +39,10 @@ public struct NetworkInterface: Sendable, Equatable {
     public var addresses: [IPAssignment]
     /// `<route>`: the container's routes through this interface.
     public var routes: [IPRoute]
+    /// `type='ethernet'`: `<source><ip>` and `<source><route>`, set on the host end (libvirt's
+    /// place for host-side addresses).
+    public var hostAddresses: [IPAssignment] = []
+    public var hostRoutes: [IPRoute] = []
     /// Children Corral cannot honour yet (`<bandwidth>`, `<vlan>`, …): they refuse the start.
     public var unsupported: [PreservedElement]
     /// The element's line, for errors at start ("web.xml:9: …"); not part of equality.
@@ -63,6 +67,7 @@ public struct NetworkInterface: Sendable, Equatable {
         left.kind == right.kind && left.mac == right.mac && left.hostName == right.hostName && left.guestName == right.guestName
             && left.mtu == right.mtu && left.linkUp == right.linkUp && left.addresses == right.addresses
             && left.routes == right.routes && left.unsupported == right.unsupported
+            && left.hostAddresses == right.hostAddresses && left.hostRoutes == right.hostRoutes
     }
 
     /// The label errors use: `<interface type='bridge'>`.

@@ -27,6 +27,14 @@ extension NetworkInterface {
                 context.checkAttributes(of: child, allowed: attributes[type] ?? [])
                 bridge = child.attribute(type == "direct" ? "dev" : type == "network" ? "network" : "bridge")
                 sourceMode = child.attribute("mode")
+                // type='ethernet': the host end's own addresses and routes.
+                for entry in child.children where entry.namespaceURI == nil && type == "ethernet" {
+                    switch entry.name {
+                    case "ip": if let assignment = parseAssignment(entry, context: &context) { interface.hostAddresses.append(assignment) }
+                    case "route": if let route = parseRoute(entry, context: &context) { interface.hostRoutes.append(route) }
+                    default: context.reportUnexpectedChild(entry, in: child, allowed: ["ip", "route"])
+                    }
+                }
             case "mac":
                 context.checkAttributes(of: child, allowed: ["address", "type", "check"])
                 guard let text = child.attribute("address") else { context.report(child, "missing address='…'"); continue }

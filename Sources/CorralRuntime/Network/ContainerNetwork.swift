@@ -45,6 +45,13 @@ enum ContainerNetwork {
                 try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,
                                     mac: interface.mac, mtu: interface.definition.mtu ?? master?.mtu, master: master?.index,
                                     alias: interface.hostAlias)
+                if !interface.definition.hostAddresses.isEmpty || !interface.definition.hostRoutes.isEmpty {
+                    guard let end = try host.link(named: interface.hostName) else {
+                        throw RuntimeError("host end '\(interface.hostName)' vanished", code: .internalError)
+                    }
+                    for address in interface.definition.hostAddresses { try host.addAddress(address, index: end.index, name: interface.hostName) }
+                    for route in interface.definition.hostRoutes { try host.addRoute(route, index: end.index, name: interface.hostName) }
+                }
                 inside.append((interface, addresses, routes))
             }
         }
