@@ -60,7 +60,10 @@ final class RouteSocket {
         defer { rtnl_link_put(link) }
         rtnl_link_set_name(link, name)
         let result = rtnl_link_delete(socket, link)
-        guard result == 0 else { throw NetlinkError(request: "RTM_DELLINK", subject: name, code: result) }
+        // Gone meanwhile: its namespace's teardown got there first.
+        guard result == 0 || result == -NLE_OBJ_NOTFOUND || result == -NLE_NODEV else {
+            throw NetlinkError(request: "RTM_DELLINK", subject: name, code: result)
+        }
     }
 
     /// One RTM_NEWLINK: the host end `host` (up, on `master` if any, with `alias`), and its peer
@@ -75,7 +78,6 @@ final class RouteSocket {
         guard let peer = rtnl_link_veth_get_peer(link) else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM) }
         defer { rtnl_link_put(peer) }
         rtnl_link_set_name(link, host)
-        rtnl_link_set_ifalias(link, alias)
         rtnl_link_set_flags(link, UInt32(IFF_UP))
         if let master { rtnl_link_set_master(link, master) }
         rtnl_link_set_name(peer, guest)
@@ -91,6 +93,19 @@ final class RouteSocket {
         rtnl_link_set_addr(peer, address)
         let result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
         guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: result) }
+        // The kernel ignores IFLA_IFALIAS when it creates a link: set apart.
+        guard let made = try self.link(named: host) else { throw NetlinkError(request: "RTM_GETLINK", subject: host, code: NLE_OBJ_NOTFOUND) }
+        guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
+            throw NetlinkError(request: "RTM_NEWLINK (alias)", subject: host, code: NLE_NOMEM)
+        }
+        defer {
+            rtnl_link_put(original)
+            rtnl_link_put(change)
+        }
+        rtnl_link_set_ifindex(original, made.index)
+        rtnl_link_set_ifalias(change, alias)
+        let aliased = rtnl_link_change(socket, original, change, 0)
+        guard aliased == 0 else { throw NetlinkError(request: "RTM_NEWLINK (alias)", subject: host, code: aliased) }
     }
 
     /// One RTM_NEWLINK: a macvlan `name` on the host device `parent` (an index in this
