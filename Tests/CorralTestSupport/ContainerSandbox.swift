@@ -93,7 +93,8 @@ public final class ContainerSandbox: @unchecked Sendable {
     }
 
     /// Runs `definition` with `corralctl run`, as a user would, with this sandbox's directories;
-    /// `networkNamespace` runs it inside that named namespace (`ip netns exec`).
+    /// `networkNamespace` runs it inside that named namespace (nsenter --net: `ip netns exec`
+    /// would remount /sys, and the container would have no cgroups).
     public func run(_ definition: String, name: String = "container", signalAfter: (seconds: Double, signal: Int32)? = nil,
                     networkNamespace: String? = nil) throws -> Run {
         let file = "\(directory)/\(name).xml"
@@ -103,7 +104,7 @@ public final class ContainerSandbox: @unchecked Sendable {
         guard let networkNamespace else {
             return try ContainerSandbox.run(command[0], Array(command.dropFirst()), in: directory, signalAfter: signalAfter)
         }
-        return try ContainerSandbox.run("/usr/sbin/ip", ["netns", "exec", networkNamespace] + command, in: directory, signalAfter: signalAfter)
+        return try ContainerSandbox.run("/usr/bin/nsenter", ["--net=/run/netns/\(networkNamespace)", "--"] + command, in: directory, signalAfter: signalAfter)
     }
 
     /// Polls `condition` every 10 ms until it holds or `while` (a process still running, say)

@@ -24,7 +24,8 @@ final class DaemonHarness {
     /// Starts corrald; `environment` adds variables (NOTIFY_SOCKET), `arguments` replace the
     /// sandbox's command line.
     /// `networkNamespace` runs it (and so its monitors and containers' host ends) in that named
-    /// namespace; `ip netns exec` execs corrald, so the pid stays corrald's.
+    /// namespace, and only that: nsenter --net execs corrald (the pid stays its), where `ip netns
+    /// exec` would also remount /sys and so hide the cgroups.
     func start(environment: [String: String] = [:], arguments: [String]? = nil, networkNamespace: String? = nil) throws {
         if !FileManager.default.fileExists(atPath: daemonLog) {
             try #require(FileManager.default.createFile(atPath: daemonLog, contents: nil))
@@ -32,8 +33,8 @@ final class DaemonHarness {
         let process = Process()
         let corrald = ContainerSandbox.buildDirectory + "/corrald"
         if let networkNamespace {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", networkNamespace, corrald] + (arguments ?? self.arguments)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+            process.arguments = ["--net=/run/netns/\(networkNamespace)", "--", corrald] + (arguments ?? self.arguments)
         } else {
             process.executableURL = URL(fileURLWithPath: corrald)
             process.arguments = arguments ?? self.arguments

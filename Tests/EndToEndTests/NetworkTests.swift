@@ -71,8 +71,8 @@ struct NetworkTests {
             let file = "\(sandbox.directory)/web.xml"
             try server.write(toFile: file, atomically: true, encoding: .utf8)
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", network.name, ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+            process.arguments = ["--net=/run/netns/\(network.name)", "--", ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
                                  "--cgroup-parent", sandbox.cgroupParent]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -137,8 +137,8 @@ struct NetworkTests {
         try definition.write(toFile: file, atomically: true, encoding: .utf8)
         try #require(FileManager.default.createFile(atPath: output, contents: nil))
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", network.name, ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        process.arguments = ["--net=/run/netns/\(network.name)", "--", ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
                              "--cgroup-parent", sandbox.cgroupParent] + extra
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardError = FileHandle.nullDevice
@@ -196,6 +196,8 @@ struct NetworkTests {
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit(seconds: 30) == 0)
             #expect(try network.waitForNoLink(startingWith: "vc-other"), "\(network.shownLinks)")
+            // The init killed with its monitor is the host init's to reap.
+            ContainerSandbox.waitUntil { sandbox.processesRootedHere().isEmpty }
         }
     }
 
@@ -250,8 +252,8 @@ struct NetworkTests {
                 try sandbox.domain(name, script: "ip -o addr show eth0 | grep 'inet '", devices: "<interface type='network'><source network='lab'/></interface>")
                     .write(toFile: file, atomically: true, encoding: .utf8)
                 let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-                process.arguments = ["netns", "exec", network.name, ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+                process.arguments = ["--net=/run/netns/\(network.name)", "--", ContainerSandbox.corralctl, "run", file, "--state-dir", sandbox.state,
                                      "--network-dir", networks, "--cgroup-parent", sandbox.cgroupParent]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
@@ -380,6 +382,8 @@ struct NetworkTests {
                                             devices: "<interface type='bridge'><source bridge='br0'/></interface>")
             let run = try sandbox.run(definition, name: "doomed", signalAfter: (0.5, SIGKILL), networkNamespace: network.name)
             #expect(run.status == 128 + SIGKILL)
+            // Its init dies of the parent-death signal; the host's init reaps it.
+            ContainerSandbox.waitUntil { sandbox.processesRootedHere().isEmpty }
             #expect(try network.waitForNoLink(startingWith: "vc-doomed"), "\(network.shownLinks)")
             // The next start of the name reclaims what the killed launcher left (its staging directory).
             let again = try sandbox.run(sandbox.domain("doomed", script: "true", devices: "<interface type='bridge'><source bridge='br0'/></interface>"),

@@ -15,12 +15,12 @@ struct SystemContainerTests {
     /// A unit, loaded from /etc/systemd/system.control (bound from the host, so the cached
     /// rootfs stays as debootstrap made it), that reports on the boot to the console once
     /// multi-user.target is reached, then powers off — or reboots, once, when told to.
-    static func writeCheck(into directory: String, rebootOnce: Bool) throws {
+    static func writeCheck(into directory: String, rebootOnce: Bool, powerOff: Bool = true) throws {
         try FileManager.default.createDirectory(atPath: "\(directory)/multi-user.target.wants", withIntermediateDirectories: true)
         let reboot = rebootOnce
             ? "if [ ! -e /etc/systemd/system.control/rebooted ]; then touch /etc/systemd/system.control/rebooted; echo check: rebooting; systemctl reboot --no-block; exit 0; fi;"
             : ""
-        let power = rebootOnce ? "" : "systemctl poweroff --no-block"
+        let power = rebootOnce || !powerOff ? "" : "systemctl poweroff --no-block"
         try """
             [Unit]
             Description=Corral boot check
@@ -132,6 +132,34 @@ struct SystemContainerTests {
             #expect(log.contains("Reached target") && log.contains("System Power Off") || log.contains("Halting system"), "\(log.suffix(2000))")
             #expect(!log.contains("did not stop within"), "systemd must shut down by itself, not by SIGKILL")
             #expect(daemon.record("debian")?.lastExit?.contains("signal 9") == false)
+        }
+    }
+}
+
+extension SystemContainerTests {
+    /// With a bridged interface and an address, under corrald: it boots with no failed unit
+    /// and answers from the host side of its bridge (a network namespace of the test's own).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"), "needs ip(8) (iproute2) for the test's namespace"))
+    func bootsWithABridgedInterfaceUnderCorrald() throws {
+        let rootfs = try #require(Self.debian.path, "cannot build the Debian rootfs: \(Self.debian.problem)")
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0", address: "10.88.0.1/24")
+            let daemon = try DaemonHarness(sandbox)
+            defer { daemon.shutDown() }
+            let check = "\(sandbox.host)/check"
+            try Self.writeCheck(into: check, rebootOnce: false, powerOff: false)
+            let interface = "<interface type='bridge'><source bridge='br0'/><ip address='10.88.0.2' prefix='24'/><route address='0.0.0.0' gateway='10.88.0.1'/></interface>"
+            try daemon.write("debian.xml", Self.definition("debian", root: "<filesystem type='mount'><source dir='\(rootfs)'/><target dir='/'/></filesystem>\(interface)",
+                                                           check: check))
+            try daemon.start(networkNamespace: network.name)
+            daemon.wait("the boot's report", seconds: 120) { daemon.containerLog("debian").contains("check: journal-lines") }
+            Self.expectHealthyBoot(daemon.containerLog("debian"))
+            let ping = try network.exec(["/bin/busybox", "ping", "-c", "1", "-W", "2", "10.88.0.2"])
+            #expect(ping.status == 0, "the container answers from its bridge: \(ping.output)\(ping.errors)")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit(seconds: 60) == 0)
+            #expect(try network.waitForNoLink(startingWith: "vc-debian"), "\(network.shownLinks)")
         }
     }
 }

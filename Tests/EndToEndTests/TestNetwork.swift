@@ -28,9 +28,10 @@ final class TestNetwork {
         try ip(["-n", name, "link", "set", bridge, "up"])
     }
 
-    /// Runs `command` in the namespace.
+    /// Runs `command` in the namespace — only the network one: `ip netns exec` would also
+    /// remount /sys, hiding the cgroups from a container started there.
     func exec(_ command: [String]) throws -> ContainerSandbox.Run {
-        try ContainerSandbox.run("/usr/sbin/ip", ["netns", "exec", name] + command, in: directory)
+        try ContainerSandbox.run("/usr/bin/nsenter", ["--net=/run/netns/\(name)", "--"] + command, in: directory)
     }
 
     /// `ip -br link` of the namespace: one "NAME STATE MAC FLAGS" line per link.
