@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# corrald under a real systemd (docs/ARCHITECTURE.md §6): boots Debian 12's own 6.1 kernel under
+# corrald under a real systemd (docs/ARCHITECTURE.md §7): boots Debian 12's own 6.1 kernel under
 # qemu (TCG) on an ext4 image of the Debian 12 test rootfs (scripts/debian-rootfs.sh) with
 # systemd as PID 1 and pure cgroup v2. Corral is installed into the image by
 # scripts/install.sh (DESTDIR), so the unit and configuration tested are the shipped ones; a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cgroup tests on a pure cgroup v2 host, for real (docs/ARCHITECTURE.md §6): boots Debian 12's own
+# The cgroup tests on a pure cgroup v2 host, for real (docs/ARCHITECTURE.md §7): boots Debian 12's own
 # 6.1 kernel under qemu (TCG; the kernel package is downloaded and unpacked into a cache, never
 # installed on this host) with an initramfs holding busybox, the static release corral-monitor,
 # a busybox container rootfs and the test script, which runs containers and prints one
