@@ -3,6 +3,22 @@ import Glibc
 /// Reads a definition file whole, refusing what is not a regular file or is over the size
 /// limit before reading it: a hostile 10 GB file costs one fstat.
 enum DefinitionFile {
+    /// Reads the file at `path` (errors name it) and hands its bytes to `parse`.
+    static func parse<Parsed>(contentsOf path: String,
+                              with parse: (UnsafeRawBufferPointer, String) throws(DomainDiagnostics) -> Parsed) throws(DomainDiagnostics) -> Parsed {
+        let bytes: [UInt8]
+        do {
+            bytes = try contents(of: path, limit: ParsedXML.maximumSize)
+        } catch {
+            throw DomainDiagnostics([DomainError(file: path, line: nil, message: error.description)])
+        }
+        // withUnsafeBytes only rethrows untyped errors; carry the typed one out in a Result.
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(DomainDiagnostics) in try parse(buffer, path) }
+        }
+        return try result.get()
+    }
+
     struct ReadError: Error, CustomStringConvertible {
         let description: String
     }

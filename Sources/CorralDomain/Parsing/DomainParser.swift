@@ -27,13 +27,7 @@ public enum DomainParser {
 
     /// Reads and parses the file at `path`; errors name it as `path`.
     public static func parse(contentsOf path: String) throws(DomainDiagnostics) -> Domain {
-        let bytes: [UInt8]
-        do {
-            bytes = try DefinitionFile.contents(of: path, limit: ParsedXML.maximumSize)
-        } catch {
-            throw DomainDiagnostics([DomainError(file: path, line: nil, message: error.description)])
-        }
-        return try parse(bytes: bytes, file: path)
+        try DefinitionFile.parse(contentsOf: path, with: parse)
     }
 
     private static let singletons: Set<String> = [

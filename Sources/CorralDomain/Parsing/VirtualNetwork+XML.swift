@@ -12,16 +12,7 @@ extension VirtualNetwork {
 
     /// Reads and parses the network definition at `path`.
     public static func parse(contentsOf path: String) throws(DomainDiagnostics) -> VirtualNetwork {
-        let bytes: [UInt8]
-        do {
-            bytes = try DefinitionFile.contents(of: path, limit: ParsedXML.maximumSize)
-        } catch {
-            throw DomainDiagnostics([DomainError(file: path, line: nil, message: error.description)])
-        }
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(DomainDiagnostics) in try parse(buffer, file: path) }
-        }
-        return try result.get()
+        try DefinitionFile.parse(contentsOf: path, with: parse)
     }
 
     public static func parse(_ bytes: UnsafeRawBufferPointer, file: String) throws(DomainDiagnostics) -> VirtualNetwork {

@@ -86,13 +86,8 @@ final class RouteSocket {
             rtnl_link_set_mtu(link, UInt32(mtu))
             rtnl_link_set_mtu(peer, UInt32(mtu))
         }
-        guard let address = mac.bytes.withUnsafeBytes({ nl_addr_build(AF_LLC, $0.baseAddress, 6) }) else {
-            throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM)
-        }
-        defer { nl_addr_put(address) }
-        rtnl_link_set_addr(peer, address)
-        let result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
-        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: result) }
+        try Self.setMAC(mac, of: peer, subject: subject)
+        try add(link, subject: subject)
         // The kernel ignores IFLA_IFALIAS when it creates a link: set apart.
         guard let made = try self.link(named: host) else { throw NetlinkError(request: "RTM_GETLINK", subject: host, code: NLE_OBJ_NOTFOUND) }
         guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
@@ -121,11 +116,21 @@ final class RouteSocket {
         guard modeResult == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: modeResult) }
         rtnl_link_set_ns_fd(link, namespace.rawValue)
         if let mtu { rtnl_link_set_mtu(link, UInt32(mtu)) }
+        try Self.setMAC(mac, of: link, subject: subject)
+        try add(link, subject: subject)
+    }
+
+    /// The link's MAC, in a request being built.
+    private static func setMAC(_ mac: MACAddress, of link: OpaquePointer, subject: String) throws {
         guard let address = mac.bytes.withUnsafeBytes({ nl_addr_build(AF_LLC, $0.baseAddress, 6) }) else {
             throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM)
         }
         defer { nl_addr_put(address) }
         rtnl_link_set_addr(link, address)
+    }
+
+    /// RTM_NEWLINK creating `link`, failing if a link of its name exists.
+    private func add(_ link: OpaquePointer, subject: String) throws {
         let result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
         guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: result) }
     }
@@ -138,8 +143,7 @@ final class RouteSocket {
         guard typed == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: "bridge \(name)", code: typed) }
         rtnl_link_set_name(link, name)
         rtnl_link_set_flags(link, UInt32(IFF_UP))
-        let result = rtnl_link_add(socket, link, NLM_F_CREATE | NLM_F_EXCL)
-        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK", subject: "bridge \(name)", code: result) }
+        try add(link, subject: "bridge \(name)")
         guard let made = try self.link(named: name) else { throw NetlinkError(request: "RTM_GETLINK", subject: name, code: NLE_OBJ_NOTFOUND) }
         return made.index
     }
