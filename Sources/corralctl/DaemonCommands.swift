@@ -25,7 +25,12 @@ struct List: ParsableCommand {
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
     func run() throws {
-        let records = stateOptions.state.records()
+        List.show(state: stateOptions.state, format: format)
+    }
+
+    /// The listing itself; also called by main's fast path (no argument parser).
+    static func show(state: StateDirectory, format: OutputFormat) {
+        let records = state.records()
         let now = WallClock.now()
         switch format {
         case .text:
@@ -47,6 +52,11 @@ struct Status: ParsableCommand {
         guard let record = stateOptions.state.read(name) else {
             throw ValidationError("no container '\(name)' in \(stateOptions.stateDirectory) (is corrald running it?)")
         }
+        Status.show(record, name: name, stateOptions: stateOptions, format: format)
+    }
+
+    /// The status of a container whose record was read; also called by main's fast path.
+    static func show(_ record: ContainerRecord, name: String, stateOptions: StateOptions, format: OutputFormat) {
         let now = WallClock.now()
         let running = record.phase == .running || record.phase == .stopping
         let statistics = running ? record.cgroup.flatMap { path in

@@ -14,12 +14,20 @@ struct Format: ParsableCommand {
     var file: String
 
     func run() throws {
+        let status = Format.format(file)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Prints the canonical form, or the errors on stderr and 1. Also called by main's fast
+    /// path (no argument parser).
+    static func format(_ file: String) -> Int32 {
         do {
             let domain = try DomainParser.parse(contentsOf: file)
             print(domain.canonicalXML, terminator: "")
+            return 0
         } catch {
             StandardError.write(error.description + "\n")
-            throw ExitCode(1)
+            return 1
         }
     }
 }

@@ -15,6 +15,13 @@ struct Validate: ParsableCommand {
     var files: [String]
 
     func run() throws {
+        let status = Validate.check(files)
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Checks every file, reports on stderr; 0 when all are valid, else 1. Also called by
+    /// main's fast path (no argument parser).
+    static func check(_ files: [String]) -> Int32 {
         var allValid = true
         for file in files {
             do {
@@ -25,6 +32,6 @@ struct Validate: ParsableCommand {
                 allValid = false
             }
         }
-        if !allValid { throw ExitCode(1) }
+        return allValid ? 0 : 1
     }
 }

@@ -11,4 +11,5 @@ if arguments.first == "run", !arguments.contains("--help"), !arguments.contains(
     }
     exit(ForegroundRun.execute(commandLine, report: false, log: { StandardError.write($0 + "\n") }))
 }
+if let status = FastPath.run(arguments) { exit(status) }
 Corralctl.main()
