@@ -68,7 +68,9 @@ grep -q "corral-test-" /proc/self/mountinfo && leaks="$leaks mounts"
 for device in /sys/block/loop*/loop/backing_file; do
     [ -e "$device" ] && grep -q "corral-test-" "$device" && leaks="$leaks loop:$device"
 done
-pgrep -x corral-monitor >/dev/null && leaks="$leaks corral-monitor-processes"
+# The tests' own monitors: their state and log directories are in /tmp/corral-test-* (a
+# corrald of the machine's, or anyone else's, is not the suite's to judge).
+pgrep -f "corral-monitor .*/tmp/corral-test-" >/dev/null && leaks="$leaks corral-monitor-processes"
 ls -d /tmp/corral-test-* >/dev/null 2>&1 && leaks="$leaks temporary-directories"
 # compgen, not ls: ls fails when any one pattern matches nothing, hiding the other's matches.
 compgen -G "/sys/fs/cgroup/corral-test-*" >/dev/null && leaks="$leaks cgroups"
