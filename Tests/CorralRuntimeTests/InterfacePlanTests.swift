@@ -17,7 +17,7 @@ import Testing
             <interface type='ethernet'/>
             <interface type='ethernet'><mac address='52:54:00:00:00:01'/><target dev='mine'/><guest dev='lan'/></interface>
             """))
-        #expect(planned.map(\.hostName) == ["vc-web", "vc-web-1", "mine"])
+        #expect(planned.map(\.hostName) == ["vc-web", "vc-web.1", "mine"])
         #expect(planned.map(\.guestName) == ["eth0", "eth1", "lan"])
         #expect(planned[2].mac.description == "52:54:00:00:00:01")
         for interface in planned.prefix(2) {
@@ -31,11 +31,13 @@ import Testing
 
     @Test func longOrUnusualNamesAreHashedIntoIFNAMSIZ() {
         let long = PlannedInterface.defaultHostName(container: "a-rather-long-container-name", index: 11)
-        #expect(long.hasPrefix("vc-") && long.hasSuffix("-11") && long.utf8.count <= 15, "\(long)")
+        #expect(long.hasPrefix("vc-") && long.hasSuffix(".11") && long.utf8.count <= 15, "\(long)")
         #expect(long == PlannedInterface.defaultHostName(container: "a-rather-long-container-name", index: 11))
         #expect(long != PlannedInterface.defaultHostName(container: "a-rather-long-container-nama", index: 11))
         let dotted = PlannedInterface.defaultHostName(container: "web.example", index: 0)
         #expect(dotted.utf8.count == 11 && !dotted.contains("."), "\(dotted)")
         #expect(NetworkInterface.isValidName(long) && NetworkInterface.isValidName(dotted))
+        // Container a's second interface and container a-1's first.
+        #expect(PlannedInterface.defaultHostName(container: "a", index: 1) != PlannedInterface.defaultHostName(container: "a-1", index: 0))
     }
 }

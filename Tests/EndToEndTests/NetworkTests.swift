@@ -246,6 +246,18 @@ struct NetworkTests {
             #expect(try run("bymac", "<mac address='52:54:00:00:00:77'/>").output.contains("inet 10.98.0.60/24"), "reserved by MAC")
             #expect(try run("own", "<ip address='10.98.0.99' prefix='24'/>").output.contains("inet 10.98.0.99/24"), "its own <ip> wins")
 
+            // An isolated network (no <forward>) gives no default route.
+            try Self.networkFile(forward: "").replacingOccurrences(of: "<name>lab</name>", with: "<name>iso</name>")
+                .replacingOccurrences(of: "virbr7", with: "virbr8").replacingOccurrences(of: "10.98.0.", with: "10.97.0.")
+                .write(toFile: "\(networks)/iso.xml", atomically: true, encoding: .utf8)
+            let isolatedFile = "\(sandbox.directory)/isolated.xml"
+            try sandbox.domain("isolated", script: "ip route", devices: "<interface type='network'><source network='iso'/></interface>")
+                .write(toFile: isolatedFile, atomically: true, encoding: .utf8)
+            let isolated = try network.exec([ContainerSandbox.corralctl, "run", isolatedFile, "--state-dir", sandbox.state, "--network-dir", networks,
+                                             "--cgroup-parent", sandbox.cgroupParent])
+            #expect(isolated.status == 0 && isolated.output.contains("10.97.0.0/24 dev eth0") && !isolated.output.contains("default"),
+                    "\(isolated.output)\(isolated.errors)")
+
             // Two at the same moment: two addresses; then the range is used up.
             let concurrent = try ["beta", "gamma"].map { name in
                 let file = "\(sandbox.directory)/\(name).xml"
@@ -277,6 +289,8 @@ struct NetworkTests {
             _ = Self.initPID(of: "alpha", sandbox: sandbox)
             let rules = try network.exec(["/usr/sbin/nft", "list", "chain", "ip", "corral", "postrouting"]).output
             #expect(rules.contains("ip saddr 10.98.0.0/24 ip daddr != 10.98.0.0/24 masquerade comment \"corral-network-lab\""), "\(rules)")
+            let forwarding = try network.exec(["/bin/cat", "/proc/sys/net/ipv4/ip_forward"]).output
+            #expect(forwarding == "1\n", "a NATed network turns forwarding on in its namespace")
             kill(waiting.0.processIdentifier, SIGTERM)
             waiting.0.waitUntilExit()
             let after = try network.exec(["/usr/sbin/nft", "list", "chain", "ip", "corral", "postrouting"]).output
@@ -335,6 +349,18 @@ struct NetworkTests {
             #expect(failing.status == 125 && failing.errors.contains("bridge 'br9' does not exist"), "\(failing.errors)")
             #expect(try network.links().contains("nicA@"), "\(network.shownLinks)")
 
+            // A second host NIC that is not there: the first, moved already, comes back.
+            let second = try sandbox.run(sandbox.domain("nic", script: "true", devices: hostdev + "<hostdev mode='capabilities' type='net'><source><interface>nope</interface></source></hostdev>"),
+                                         name: "nic", networkNamespace: network.name)
+            #expect(second.status == 125 && second.errors.contains("host interface 'nope' does not exist"), "\(second.errors)")
+            #expect(try network.links().contains("nicA@"), "\(network.shownLinks)")
+
+            // Moved away by the container (into a namespace of its own): reported, not silently lost.
+            let away = try sandbox.run(sandbox.domain("nic", script: "unshare -n sleep 2 & sleep 0.3; ip link set nicA netns $!; echo moved", devices: hostdev),
+                                       name: "nic", networkNamespace: network.name)
+            #expect(away.output.contains("moved") && away.errors.contains("cannot return its host NICs (nicA): nicA: not in the container any more"),
+                    "\(away.output)\(away.errors)")
+
             let missing = try sandbox.run(sandbox.domain("nic", script: "true", devices: "<hostdev mode='capabilities' type='net'><source><interface>nicZ</interface></source></hostdev>"),
                                           name: "nic", networkNamespace: network.name)
             #expect(missing.status == 125 && missing.errors.contains("<hostdev mode='capabilities' type='net'>: host interface 'nicZ' does not exist"),
@@ -370,6 +396,29 @@ struct NetworkTests {
             process.waitUntilExit()
             #expect(try String(contentsOfFile: output, encoding: .utf8).contains("ping-ok"))
             #expect(try network.waitForNoLink(startingWith: "vt-p2p"), "\(network.shownLinks)")
+        }
+    }
+
+    /// Two launchers of one name (two state directories): the second may not take the first's
+    /// running host end for a leftover.
+    @Test func aRunningContainersHostEndIsNotALeftover() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            try network.bridge("br0")
+            let devices = "<interface type='bridge'><source bridge='br0'/></interface>"
+            let (process, output) = try Self.start(sandbox.domain("dup", script: "trap 'exit 0' TERM; echo up; sleep 30 & wait", devices: devices),
+                                                   name: "dup", sandbox: sandbox, network: network)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            ContainerSandbox.waitUntil({ (try? String(contentsOfFile: output, encoding: .utf8))?.contains("up") == true })
+            let file = "\(sandbox.directory)/dup2.xml"
+            try sandbox.domain("dup", script: "true", devices: devices).write(toFile: file, atomically: true, encoding: .utf8)
+            let second = try network.exec([ContainerSandbox.corralctl, "run", file, "--state-dir", "\(sandbox.directory)/other-state",
+                                           "--cgroup-parent", sandbox.cgroupParent + "-other"])
+            #expect(second.status == 125 && second.errors.contains("host interface 'vc-dup' belongs to a running container of this name"),
+                    "\(second.errors)")
+            #expect(try network.links().contains("vc-dup@"), "the first keeps its host end: \(network.shownLinks)")
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
         }
     }
 
@@ -433,7 +482,8 @@ struct NetworkTests {
             let network = try TestNetwork(in: sandbox.directory)
             try network.bridge("br0")
             try network.ip(["-n", network.name, "link", "add", "vc-sweep", "type", "veth", "peer", "name", "old-peer"])
-            try network.ip(["-n", network.name, "link", "set", "vc-sweep", "alias", "corral:sweep"])
+            // Its alias names this container and an init long gone.
+            try network.ip(["-n", network.name, "link", "set", "vc-sweep", "alias", "corral:sweep 999999 1"])
             let run = try sandbox.run(sandbox.domain("sweep", script: "ip -o link show eth0",
                                                      devices: "<interface type='bridge'><source bridge='br0'/></interface>"),
                                       name: "sweep", networkNamespace: network.name)

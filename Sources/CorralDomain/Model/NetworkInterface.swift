@@ -120,7 +120,7 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
     public enum Family: String, Sendable { case ipv4, ipv6 }
     public let family: Family
     /// 4 or 16 bytes, network order.
-    public let bytes: [UInt8]
+    public internal(set) var bytes: [UInt8]
 
     /// Four bytes, network order.
     public init(ipv4 bytes: [UInt8]) {

@@ -56,6 +56,18 @@ extension IPAddress {
         return true
     }
 
+    /// `address` with every bit past `prefix` cleared: its subnet's own address.
+    public static func networkBase(_ address: IPAddress, prefix: Int) -> IPAddress {
+        var bytes = address.bytes
+        for index in 0..<bytes.count {
+            let bits = max(0, min(8, prefix - index * 8))
+            bytes[index] &= bits == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+        }
+        var copy = address
+        copy.bytes = bytes
+        return copy
+    }
+
     /// An IPv4 address as a number, for ranges.
     public var ipv4Number: UInt32? {
         guard family == .ipv4 else { return nil }

@@ -41,13 +41,15 @@ extension DomainParser {
                 context.report(child, "unknown device")
             }
         }
-        checkInterfaceNames(domain.interfaces, context: &context, element: element)
+        checkInterfaceNames(domain.interfaces, nics: domain.hostNICs, context: &context, element: element)
         domain.preservedDevices = LibvirtOrder.canonicalOrder(domain.preservedDevices, by: LibvirtOrder.devices)
     }
 
-    /// Two interfaces of one container cannot share a host-side or a container-side name.
-    private static func checkInterfaceNames(_ interfaces: [NetworkInterface], context: inout ParseContext, element: SourceElement) {
-        for (what, names) in [("<target dev>", interfaces.map(\.hostName)), ("<guest dev>", interfaces.map(\.guestName))] {
+    /// Two interfaces of one container cannot share a host-side or a container-side name — also
+    /// a default one (eth0, eth1, … by position) — and a host NIC cannot be given twice.
+    private static func checkInterfaceNames(_ interfaces: [NetworkInterface], nics: [HostNIC], context: inout ParseContext, element: SourceElement) {
+        let guestNames = interfaces.enumerated().map { $0.element.guestName ?? "eth\($0.offset)" } + nics.map(\.device)
+        for (what, names) in [("<target dev>", interfaces.map(\.hostName)), ("container-side name", guestNames.map(Optional.some))] {
             var seen: Set<String> = []
             for name in names.compactMap({ $0 }) where !seen.insert(name).inserted {
                 context.report(element, "two interfaces have \(what) '\(name)'")

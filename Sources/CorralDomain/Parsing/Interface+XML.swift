@@ -43,12 +43,17 @@ extension NetworkInterface {
                     continue
                 }
                 if mac.isMulticast { context.report(child, "'\(text)' is a multicast address; an interface needs a unicast one") }
+                if mac.bytes.allSatisfy({ $0 == 0 }) { context.report(child, "'\(text)' is the all-zero address; an interface needs a real one") }
                 interface.mac = mac
             case "target", "guest":
                 context.checkAttributes(of: child, allowed: child.name == "target" ? ["dev", "managed"] : ["dev", "actual"])
                 guard let name = child.attribute("dev") else { continue }
                 guard NetworkInterface.isValidName(name) else {
                     context.report(child, "'\(name)' cannot name a network interface (1 to 15 bytes, no '/', ':' or space)")
+                    continue
+                }
+                if child.name == "guest" && name == "lo" {
+                    context.report(child, "'lo' is the container's loopback interface already")
                     continue
                 }
                 if child.name == "target" { interface.hostName = name } else { interface.guestName = name }
@@ -113,6 +118,18 @@ extension NetworkInterface {
         guard let address = address(element, "address", context: &context) else { return nil }
         guard familyMatches(address, element, context: &context),
               let prefix = prefix(element, for: address, context: &context) else { return nil }
+        // An interface's own address: not unspecified, loopback or multicast, in a subnet.
+        let unspecified = address.bytes.allSatisfy { $0 == 0 }
+        let loopback = address.family == .ipv4 ? address.bytes[0] == 127 : address.bytes.dropLast().allSatisfy { $0 == 0 } && address.bytes[15] == 1
+        let multicast = address.family == .ipv4 ? (224...239).contains(address.bytes[0]) : address.bytes[0] == 0xFF
+        guard !unspecified, !loopback, !multicast else {
+            context.report(element, "'\(address)' is \(unspecified ? "the unspecified" : loopback ? "a loopback" : "a multicast") address, not one an interface can have")
+            return nil
+        }
+        guard prefix > 0 else {
+            context.report(element, "prefix 0 would make every address this interface's; give the subnet's prefix")
+            return nil
+        }
         var peer: IPAddress? = nil
         if element.attribute("peer") != nil {
             guard let parsed = self.address(element, "peer", context: &context) else { return nil }
@@ -140,6 +157,10 @@ extension NetworkInterface {
             return nil
         }
         guard let prefix = prefix(element, for: destination, context: &context) else { return nil }
+        guard IPAddress.sameSubnet(destination, IPAddress.networkBase(destination, prefix: prefix), prefix: destination.maximumPrefix) else {
+            context.report(element, "address '\(destination)' has bits set past its prefix /\(prefix); did you mean \(IPAddress.networkBase(destination, prefix: prefix))/\(prefix)?")
+            return nil
+        }
         var metric: Int? = nil
         if let text = element.attribute("metric") {
             guard let value = Int(text), value >= 0, value <= Int(UInt32.max) else {

@@ -110,6 +110,10 @@ extension VirtualNetwork {
                         context.report(entry, "ip '\(entry.attribute("ip") ?? "")' is not an address of \(address)/\(network.prefix)")
                         continue
                     }
+                    guard ip != address else {
+                        context.report(entry, "ip '\(ip)' is the network's own address (the bridge's)")
+                        continue
+                    }
                     let mac = entry.attribute("mac").flatMap(MACAddress.init(parsing:))
                     if entry.attribute("mac") != nil && mac == nil { context.report(entry, "mac '\(entry.attribute("mac") ?? "")' is not a MAC address") }
                     network.reservations.append(Reservation(mac: mac, name: entry.attribute("name"), address: ip))

@@ -23,8 +23,7 @@ public final class LaunchedContainer {
     var name = ""
     /// Host NICs moved into it (`<hostdev type='net'>`): their host names and their indices in
     /// its namespace, which is held open (with the launcher's own) to move them back at its end.
-    var movedNICs: [String] = []
-    var movedNICIndices: [Int32] = []
+    var movedNICs: [MovedNIC] = []
     var networkNamespace: OwnedDescriptor?
     var home: OwnedDescriptor?
     /// Told of what its end could not undo (a NAT rule nft would not delete), for the log.
@@ -52,7 +51,7 @@ public final class LaunchedContainer {
             do {
                 try ContainerNetwork.returnHostNICs(of: self)
             } catch {
-                onCleanUpProblem("cannot return its host NICs (\(movedNICs.joined(separator: ", "))): \(error)")
+                onCleanUpProblem("cannot return its host NICs (\(movedNICs.map(\.name).joined(separator: ", "))): \(error)")
             }
             movedNICs = []
             networkNamespace = nil

@@ -46,10 +46,15 @@ struct AddressLeases {
             guard let range = network.range, let first = range.first.ipv4Number, let last = range.last.ipv4Number else {
                 throw RuntimeError("network '\(network.name)' has no <dhcp><range> to take an address from; give the interface an <ip>")
             }
-            let othersReserved = Set(network.reservations.map(\.address.bytes))
-            let gateway = network.address.map(\.bytes)
+            // Never the gateway, the subnet's own address or its broadcast address.
+            var othersReserved = Set(network.reservations.map(\.address.bytes))
+            if let gateway = network.address, let base = IPAddress.networkBase(gateway, prefix: network.prefix).ipv4Number {
+                othersReserved.insert(gateway.bytes)
+                othersReserved.insert(IPAddress(ipv4Number: base).bytes)
+                othersReserved.insert(IPAddress(ipv4Number: base | ~(~UInt32(0) << (32 - UInt32(network.prefix)))).bytes)
+            }
             guard let free = (first...last).lazy.map(IPAddress.init(ipv4Number:))
-                .first(where: { !taken.contains($0.bytes) && !othersReserved.contains($0.bytes) && $0.bytes != gateway }) else {
+                .first(where: { !taken.contains($0.bytes) && !othersReserved.contains($0.bytes) }) else {
                 throw RuntimeError("network '\(network.name)': every address of \(range.first)–\(range.last) is leased", code: .busy)
             }
             address = free

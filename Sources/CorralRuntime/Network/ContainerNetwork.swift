@@ -44,7 +44,7 @@ enum ContainerNetwork {
                 // ports would otherwise drop the container's full-size frames.
                 try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,
                                     mac: interface.mac, mtu: interface.definition.mtu ?? master?.mtu, master: master?.index,
-                                    alias: interface.hostAlias)
+                                    alias: "\(interface.hostAlias) \(pid) \(ProcessIdentity.startTime(of: pid) ?? 0)")
                 if !interface.definition.hostAddresses.isEmpty || !interface.definition.hostRoutes.isEmpty {
                     guard let end = try host.link(named: interface.hostName) else {
                         throw RuntimeError("host end '\(interface.hostName)' vanished", code: .internalError)
@@ -56,25 +56,21 @@ enum ContainerNetwork {
             }
         }
         // Host NICs move in whole; they go back at the container's end (see returnHostNICs).
+        let socket = try RouteSocket(in: namespace)
         for nic in domain.hostNICs {
             try failing(label: HostNIC.label, line: nic.line, in: file) {
                 guard let link = try host.link(named: nic.device) else { throw RuntimeError("host interface '\(nic.device)' does not exist") }
                 if container.home == nil { container.home = try OwnedDescriptor.open("/proc/thread-self/ns/net", O_RDONLY) }
-                try host.moveLink(index: link.index, subject: nic.device, to: namespace)
                 container.networkNamespace = namespace
-                container.movedNICs.append(nic.device)
-            }
-        }
-        let socket = try RouteSocket(in: namespace)
-        for nic in domain.hostNICs {
-            try failing(label: HostNIC.label, line: nic.line, in: file) {
-                guard let link = try socket.link(named: nic.device) else {
+                try host.moveLink(index: link.index, subject: nic.device, to: namespace)
+                // Recorded at once, so a failure from here on still gives it back.
+                guard let moved = try socket.link(named: nic.device) else {
                     throw RuntimeError("'\(nic.device)' is not in the container's namespace", code: .internalError)
                 }
-                container.movedNICIndices.append(link.index)
-                try socket.setUp(index: link.index, name: nic.device)
-                for address in nic.addresses { try socket.addAddress(address, index: link.index, name: nic.device) }
-                for route in nic.routes { try socket.addRoute(route, index: link.index, name: nic.device) }
+                container.movedNICs.append(MovedNIC(name: nic.device, index: moved.index, kind: link.type))
+                try socket.setUp(index: moved.index, name: nic.device)
+                for address in nic.addresses { try socket.addAddress(address, index: moved.index, name: nic.device) }
+                for route in nic.routes { try socket.addRoute(route, index: moved.index, name: nic.device) }
             }
         }
         for (interface, addresses, routes) in inside {
@@ -98,12 +94,19 @@ enum ContainerNetwork {
         return (bridge.index, bridge.mtu)
     }
 
-    /// A host link of the interface's name left by an earlier run of this container (its alias
-    /// says so) is deleted; one of anyone else's is an error, never touched.
+    /// A host link of the interface's name left by an earlier run of this container is deleted:
+    /// a veth whose alias names this container and an init that is gone ("corral:NAME PID
+    /// START"). A link of anyone else's, of another kind, or of a run still going (another
+    /// launcher of the same name) is an error, never touched.
     private static func sweep(_ interface: PlannedInterface, host: RouteSocket) throws {
         guard let existing = try host.link(named: interface.hostName) else { return }
-        guard existing.alias == interface.hostAlias else {
+        let fields = existing.alias?.split(separator: " ") ?? []
+        guard existing.type == "veth", fields.count == 3, String(fields[0]) == interface.hostAlias,
+              let pid = pid_t(fields[1]), let start = UInt64(fields[2]) else {
             throw RuntimeError("host interface '\(interface.hostName)' already exists and is not this container's (choose another <target dev>)", code: .busy)
+        }
+        guard !ProcessIdentity.isAlive(pid, startTime: start) else {
+            throw RuntimeError("host interface '\(interface.hostName)' belongs to a running container of this name (init pid \(pid))", code: .busy)
         }
         try host.deleteLink(named: interface.hostName)
     }
@@ -127,11 +130,34 @@ enum ContainerNetwork {
     /// names (the container may have renamed them). Its namespace is still there: the launcher
     /// holds it open for this. A launcher killed outright cannot: the kernel then returns a
     /// physical NIC to the host's first namespace and deletes a virtual one.
+    ///
+    /// Only the device that went in comes back: a root inside may have moved it away and made
+    /// another at its index. Its kind must match — a physical NIC has none, and no container
+    /// can make a link without one — and its alias, which the container may have set, is
+    /// cleared. Every NIC is tried; the problems are thrown together.
     static func returnHostNICs(of container: LaunchedContainer) throws {
         guard let namespace = container.networkNamespace, let home = container.home else { return }
         let socket = try RouteSocket(in: namespace)
-        for (index, name) in zip(container.movedNICIndices, container.movedNICs) {
-            try socket.moveLink(index: index, subject: "\(name), back to the host", to: home, name: name)
+        var problems: [String] = []
+        for nic in container.movedNICs {
+            do {
+                guard let link = try socket.link(index: nic.index), link.type == nic.kind else {
+                    problems.append("\(nic.name): not in the container any more (it moved or deleted it); not returned")
+                    continue
+                }
+                try socket.moveLink(index: nic.index, subject: "\(nic.name), back to the host", to: home, name: nic.name, clearAlias: true)
+            } catch {
+                problems.append("\(error)")
+            }
         }
+        if !problems.isEmpty { throw RuntimeError(problems.joined(separator: "; "), code: .internalError) }
     }
+}
+
+/// A host NIC moved into a container: its name on the host, its index there, its link kind
+/// (nil for a physical device).
+struct MovedNIC {
+    let name: String
+    let index: Int32
+    let kind: String?
 }

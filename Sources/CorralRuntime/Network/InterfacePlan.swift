@@ -6,7 +6,7 @@ import CorralDomain
 /// at every start).
 public struct PlannedInterface: Sendable, Equatable {
     public let definition: NetworkInterface
-    /// The host end's name: `<target dev>`, else `vc-NAME` (`vc-NAME-1`, …), hash-shortened to
+    /// The host end's name: `<target dev>`, else `vc-NAME` (`vc-NAME.1`, …), hash-shortened to
     /// fit IFNAMSIZ.
     public let hostName: String
     /// The container end's name: `<guest dev>`, else eth0, eth1, …
@@ -28,9 +28,10 @@ public struct PlannedInterface: Sendable, Equatable {
     }
 
     /// `vc-NAME` when that is a valid name of plain characters, else `vc-` and 8 hex digits of
-    /// the name's hash; `-N` after the first interface.
+    /// the name's hash; `.N` after the first interface (a '.' no plain name has, so container
+    /// `a`'s second interface and container `a-1`'s first never share a name).
     static func defaultHostName(container: String, index: Int) -> String {
-        let suffix = index == 0 ? "" : "-\(index)"
+        let suffix = index == 0 ? "" : ".\(index)"
         let plain = container.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
             || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
         let readable = "vc-" + container + suffix

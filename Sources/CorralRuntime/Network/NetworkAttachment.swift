@@ -3,9 +3,9 @@ import Glibc
 
 /// What `<interface type='network'>` takes from its libvirt network (NETWORK_DIR/NAME.xml):
 /// the bridge — created with the network's address when missing, left alone when present —
-/// the container's address — its own `<ip>`, else a lease from the range — and a default route
-/// via the network's address, unless the interface gives its own; for `<forward mode='nat'/>`
-/// its masquerade rule (NetworkNAT).
+/// the container's address — its own `<ip>`, else a lease from the range — and, for
+/// `<forward mode='nat'/>`, a default route via the network's address (unless the interface
+/// gives its own) and its masquerade rule (NetworkNAT).
 struct NetworkAttachment {
     let bridge: (index: Int32, mtu: Int)
     let addresses: [IPAssignment]
@@ -29,7 +29,8 @@ struct NetworkAttachment {
             }
             var routes: [IPRoute] = []
             let hasDefault = interface.definition.routes.contains { $0.prefix == 0 && $0.destination.family == .ipv4 }
-            if let gateway = network.address, !hasDefault {
+            // An isolated network (no <forward>) leads nowhere: no default route.
+            if network.natted, let gateway = network.address, !hasDefault {
                 routes.append(IPRoute(destination: IPAddress(ipv4Number: 0), prefix: 0, gateway: gateway))
             }
             return NetworkAttachment(bridge: bridge, addresses: addresses, routes: routes)

@@ -24,6 +24,10 @@ struct NetworkNAT {
     /// Records `container`'s init as a user and makes sure the rule is there. Call under the
     /// network's lock.
     func join(container: String, initPID: pid_t) throws {
+        // Masquerading needs forwarding, which is off by default; libvirt turns it on too.
+        if FileIO.text("/proc/sys/net/ipv4/ip_forward")?.hasPrefix("1") != true {
+            try FileIO.writeExisting("/proc/sys/net/ipv4/ip_forward", "1")
+        }
         var users = liveUsers().filter { $0.container != container }
         users.append((initPID, ProcessIdentity.startTime(of: initPID) ?? 0, container))
         try write(users)

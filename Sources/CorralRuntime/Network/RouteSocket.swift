@@ -46,10 +46,19 @@ final class RouteSocket {
 
     /// A link's index and alias, or nil when there is no link of that name.
     func link(named name: String) throws -> (index: Int32, alias: String?, type: String?, mtu: Int)? {
+        try link(index: 0, name: name)
+    }
+
+    /// The link of that index, or nil.
+    func link(index: Int32) throws -> (index: Int32, alias: String?, type: String?, mtu: Int)? {
+        try link(index: index, name: nil)
+    }
+
+    private func link(index: Int32, name: String?) throws -> (index: Int32, alias: String?, type: String?, mtu: Int)? {
         var link: OpaquePointer? = nil
-        let result = rtnl_link_get_kernel(socket, 0, name, &link)
+        let result = rtnl_link_get_kernel(socket, index, name, &link)
         if result == -NLE_OBJ_NOTFOUND || result == -NLE_NODEV { return nil }
-        guard result == 0, let link else { throw NetlinkError(request: "RTM_GETLINK", subject: name, code: result) }
+        guard result == 0, let link else { throw NetlinkError(request: "RTM_GETLINK", subject: name ?? "index \(index)", code: result) }
         defer { rtnl_link_put(link) }
         return (rtnl_link_get_ifindex(link), rtnl_link_get_ifalias(link).map { String(cString: $0) },
                 rtnl_link_get_type(link).map { String(cString: $0) }, Int(rtnl_link_get_mtu(link)))
@@ -150,7 +159,7 @@ final class RouteSocket {
 
     /// RTM_NEWLINK on an existing link: moves it (by its index in this socket's namespace) into
     /// the namespace `target`, renamed to `name` when given.
-    func moveLink(index: Int32, subject: String, to target: OwnedDescriptor, name: String? = nil) throws {
+    func moveLink(index: Int32, subject: String, to target: OwnedDescriptor, name: String? = nil, clearAlias: Bool = false) throws {
         guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
             throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: NLE_NOMEM)
         }
@@ -161,6 +170,8 @@ final class RouteSocket {
         rtnl_link_set_ifindex(original, index)
         rtnl_link_set_ns_fd(change, target.rawValue)
         if let name { rtnl_link_set_name(change, name) }
+        // An empty IFLA_IFALIAS removes the alias.
+        if clearAlias { rtnl_link_set_ifalias(change, "") }
         let result = rtnl_link_change(socket, original, change, 0)
         guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: result) }
     }
