@@ -336,12 +336,19 @@ struct NetworkTests {
                   <route family='ipv4' address='0.0.0.0' gateway='10.79.0.1'/>
                 </hostdev>
                 """
-            let script = "ip -o addr show nicA | grep 'inet '; ip route; ping -c1 -W2 10.79.0.1 >/dev/null && echo ping-ok; ip link set nicA down; ip link set nicA name renamed0"
+            let before = try network.ip(["-n", network.name, "-o", "link", "show", "nicA"])
+            let script = "ip -o addr show nicA | grep 'inet '; ip route; ping -c1 -W2 10.79.0.1 >/dev/null && echo ping-ok; ip link set nicA down; "
+                + "ip link set nicA mtu 1280; ip link set nicA address 02:de:ad:be:ef:01; ip link set nicA name renamed0"
             let run = try sandbox.run(sandbox.domain("nic", script: script, devices: hostdev), name: "nic", networkNamespace: network.name)
             #expect(run.status == 0, "\(run.errors)")
             #expect(run.output.contains("inet 10.79.0.2/24") && run.output.contains("default via 10.79.0.1 dev nicA") && run.output.contains("ping-ok"),
                     "\(run.output)")
             #expect(try network.links().contains("nicA@"), "back under its own name: \(network.shownLinks)")
+            // With its MTU and MAC as they were.
+            let after = try network.ip(["-n", network.name, "-o", "link", "show", "nicA"])
+            let mtu = { (line: String) in line.components(separatedBy: " mtu ").last?.prefix { $0.isNumber } ?? "" }
+            let mac = { (line: String) in line.components(separatedBy: "link/ether ").last?.prefix(17) ?? "" }
+            #expect(mtu(after) == mtu(before) && mac(after) == mac(before), "before: \(before)\nafter: \(after)")
 
             // A start that fails after the move (a missing bridge for the next element) gives it back too.
             let failing = try sandbox.run(sandbox.domain("nic", script: "true", devices: hostdev + "<interface type='bridge'><source bridge='br9'/></interface>"),

@@ -67,7 +67,7 @@ enum ContainerNetwork {
                 guard let moved = try socket.link(named: nic.device) else {
                     throw RuntimeError("'\(nic.device)' is not in the container's namespace", code: .internalError)
                 }
-                container.movedNICs.append(MovedNIC(name: nic.device, index: moved.index, kind: link.type))
+                container.movedNICs.append(MovedNIC(name: nic.device, index: moved.index, kind: link.type, original: link))
                 try socket.setUp(index: moved.index, name: nic.device)
                 for address in nic.addresses { try socket.addAddress(address, index: moved.index, name: nic.device) }
                 for route in nic.routes { try socket.addRoute(route, index: moved.index, name: nic.device) }
@@ -145,7 +145,8 @@ enum ContainerNetwork {
                     problems.append("\(nic.name): not in the container any more (it moved or deleted it); not returned")
                     continue
                 }
-                try socket.moveLink(index: nic.index, subject: "\(nic.name), back to the host", to: home, name: nic.name, clearAlias: true)
+                try socket.moveLink(index: nic.index, subject: "\(nic.name), back to the host", to: home, name: nic.name, clearAlias: true,
+                                    restoring: nic.original)
             } catch {
                 problems.append("\(error)")
             }
@@ -155,9 +156,10 @@ enum ContainerNetwork {
 }
 
 /// A host NIC moved into a container: its name on the host, its index there, its link kind
-/// (nil for a physical device).
+/// (nil for a physical device), and how it was (MTU, MAC) before it went in.
 struct MovedNIC {
     let name: String
     let index: Int32
     let kind: String?
+    let original: RouteSocket.LinkInfo
 }

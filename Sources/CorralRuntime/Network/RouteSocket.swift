@@ -44,24 +44,38 @@ final class RouteSocket {
 
     deinit { nl_socket_free(socket) }
 
-    /// A link's index and alias, or nil when there is no link of that name.
-    func link(named name: String) throws -> (index: Int32, alias: String?, type: String?, mtu: Int)? {
+    /// What a request needs to know of a link.
+    struct LinkInfo {
+        let index: Int32
+        let alias: String?
+        /// Its kind ("veth", "bridge", …); nil for a physical device.
+        let type: String?
+        let mtu: Int
+        let mac: MACAddress?
+    }
+
+    /// The link of that name, or nil when there is none.
+    func link(named name: String) throws -> LinkInfo? {
         try link(index: 0, name: name)
     }
 
     /// The link of that index, or nil.
-    func link(index: Int32) throws -> (index: Int32, alias: String?, type: String?, mtu: Int)? {
+    func link(index: Int32) throws -> LinkInfo? {
         try link(index: index, name: nil)
     }
 
-    private func link(index: Int32, name: String?) throws -> (index: Int32, alias: String?, type: String?, mtu: Int)? {
+    private func link(index: Int32, name: String?) throws -> LinkInfo? {
         var link: OpaquePointer? = nil
         let result = rtnl_link_get_kernel(socket, index, name, &link)
         if result == -NLE_OBJ_NOTFOUND || result == -NLE_NODEV { return nil }
         guard result == 0, let link else { throw NetlinkError(request: "RTM_GETLINK", subject: name ?? "index \(index)", code: result) }
         defer { rtnl_link_put(link) }
-        return (rtnl_link_get_ifindex(link), rtnl_link_get_ifalias(link).map { String(cString: $0) },
-                rtnl_link_get_type(link).map { String(cString: $0) }, Int(rtnl_link_get_mtu(link)))
+        var mac: MACAddress? = nil
+        if let address = rtnl_link_get_addr(link), nl_addr_get_len(address) == 6, let bytes = nl_addr_get_binary_addr(address) {
+            mac = MACAddress(bytes: Array(UnsafeRawBufferPointer(start: bytes, count: 6)))
+        }
+        return LinkInfo(index: rtnl_link_get_ifindex(link), alias: rtnl_link_get_ifalias(link).map { String(cString: $0) },
+                        type: rtnl_link_get_type(link).map { String(cString: $0) }, mtu: Int(rtnl_link_get_mtu(link)), mac: mac)
     }
 
     func deleteLink(named name: String) throws {
@@ -159,7 +173,8 @@ final class RouteSocket {
 
     /// RTM_NEWLINK on an existing link: moves it (by its index in this socket's namespace) into
     /// the namespace `target`, renamed to `name` when given.
-    func moveLink(index: Int32, subject: String, to target: OwnedDescriptor, name: String? = nil, clearAlias: Bool = false) throws {
+    func moveLink(index: Int32, subject: String, to target: OwnedDescriptor, name: String? = nil, clearAlias: Bool = false,
+                  restoring before: LinkInfo? = nil) throws {
         guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
             throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: NLE_NOMEM)
         }
@@ -172,6 +187,11 @@ final class RouteSocket {
         if let name { rtnl_link_set_name(change, name) }
         // An empty IFLA_IFALIAS removes the alias.
         if clearAlias { rtnl_link_set_ifalias(change, "") }
+        // What the container may have changed: its MTU and MAC as they were.
+        if let before {
+            rtnl_link_set_mtu(change, UInt32(before.mtu))
+            if let mac = before.mac { try Self.setMAC(mac, of: change, subject: subject) }
+        }
         let result = rtnl_link_change(socket, original, change, 0)
         guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: result) }
     }
