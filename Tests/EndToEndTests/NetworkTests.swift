@@ -146,6 +146,15 @@ struct NetworkTests {
         return (process, output)
     }
 
+    /// Removes the (empty) cgroup `parent` from every hierarchy.
+    static func removeCgroupParent(_ parent: String) {
+        let root = "/sys/fs/cgroup"
+        let hierarchies = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).map { "\(root)/\($0)" } + [root]
+        for hierarchy in hierarchies where FileManager.default.fileExists(atPath: "\(hierarchy)/\(parent)") {
+            #expect(rmdir("\(hierarchy)/\(parent)") == 0, "rmdir \(hierarchy)/\(parent): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// The init pid a running `corralctl run --state-dir` recorded (STATE_DIR/NAME.launcher).
     static func initPID(of name: String, sandbox: ContainerSandbox) -> String? {
         var pid: String? = nil
@@ -419,8 +428,12 @@ struct NetworkTests {
             ContainerSandbox.waitUntil({ (try? String(contentsOfFile: output, encoding: .utf8))?.contains("up") == true })
             let file = "\(sandbox.directory)/dup2.xml"
             try sandbox.domain("dup", script: "true", devices: devices).write(toFile: file, atomically: true, encoding: .utf8)
+            // Another cgroup parent, as a second corrald's would be (the same one is refused
+            // earlier: a busy cgroup); removed at the end in every hierarchy.
+            let otherParent = sandbox.cgroupParent + "-other"
+            defer { Self.removeCgroupParent(otherParent) }
             let second = try network.exec([ContainerSandbox.corralctl, "run", file, "--state-dir", "\(sandbox.directory)/other-state",
-                                           "--cgroup-parent", sandbox.cgroupParent + "-other"])
+                                           "--cgroup-parent", otherParent])
             #expect(second.status == 125 && second.errors.contains("host interface 'vc-dup' belongs to a running container of this name"),
                     "\(second.errors)")
             #expect(try network.links().contains("vc-dup@"), "the first keeps its host end: \(network.shownLinks)")
