@@ -26,12 +26,31 @@ extension Daemon {
             container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
                                                          source: container.file, options: options, name: name)
             placeMonitor(name, container)
+            watch(name, container)
             container.lastPhase = nil
             container.killAt = nil
         } catch {
             let delay = retryLater(name, container)
             logger.error("\(name): cannot start its monitor: \(error); trying again in \(delay) s")
             recordMonitorFailure(name, container, problem: "cannot start its monitor: \(error)")
+        }
+    }
+
+    /// Wakes the loop when the container's monitor exits (its pidfd in the epoll set). If the
+    /// kernel will not take it, corrald could not see the monitor end: it is stopped instead,
+    /// and its container started again with back-off, as for any monitor that failed.
+    func watch(_ name: String, _ container: Container) {
+        guard let monitor = container.monitor else { return }
+        do {
+            try events.add(monitor.pidDescriptor.rawValue, token: UInt64(monitor.pidDescriptor.rawValue), what: "\(name)'s monitor")
+            monitorNames[monitor.pidDescriptor.rawValue] = name
+        } catch {
+            logger.error("\(name): cannot watch its monitor (\(error)); SIGKILL to it")
+            monitor.kill()
+            monitor.reap()
+            container.monitor = nil
+            let delay = retryLater(name, container)
+            recordMonitorFailure(name, container, problem: "cannot watch its monitor: \(error); next try in \(delay) s")
         }
     }
 
@@ -100,6 +119,8 @@ extension Daemon {
     func monitorExited(_ name: String) {
         guard let container = containers[name], let monitor = container.monitor else { return }
         monitor.reap()
+        events.remove(monitor.pidDescriptor.rawValue)
+        monitorNames[monitor.pidDescriptor.rawValue] = nil
         container.monitor = nil
         let record = state.read(name)
         switch container.next {
@@ -132,7 +153,7 @@ extension Daemon {
                 recordMonitorFailure(name, container, problem: "its monitor (pid \(monitor.pid)) died")
             }
         }
-        notifier.notify("STATUS=\(statusSummary())")
+        statusChanged()
     }
 
     /// Monitors that outlived an earlier corrald: kept, with the definition they run.
@@ -153,6 +174,7 @@ extension Daemon {
             }
             let container = Container(domain: domain, file: record.definition)
             container.monitor = monitor
+            watch(record.name, container)
             container.lastPhase = record.phase
             containers[record.name] = container
             containerOfFile[record.definition] = record.name

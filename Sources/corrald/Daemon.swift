@@ -44,6 +44,8 @@ final class Daemon {
     let state: StateDirectory
     let notifier = SystemdNotifier()
     var containers: [String: Container] = [:]
+    /// What each definition file held when last read: a reload parses only files that changed.
+    private var parsedDefinitions: [String: DefinitionScan.Parsed] = [:]
     /// The container each definition file provided last, so an invalid edit keeps it running.
     var containerOfFile: [String: String] = [:]
     var shuttingDown = false
@@ -56,7 +58,24 @@ final class Daemon {
     /// The hierarchy root and the subtree of `corrald --hold-cgroups`, when one holds it.
     var heldCgroup: (root: String, cgroup: DelegatedCgroup)?
     private var reconcileAt: Int64?
+    /// corrald's wake-ups: the signalfd, the inotify descriptor and each monitor's pidfd.
+    let events: EventPoll
+    /// The container of each watched monitor, by its pidfd (the epoll token).
+    var monitorNames: [Int32: String] = [:]
+    static let signalToken = UInt64.max
+    static let watchToken = UInt64.max - 1
     private var nextWatchdog: Int64?
+    /// STATUS= is sent at most every `statusInterval` ms: a thousand containers starting would
+    /// otherwise send thousands, each counting every container.
+    private var statusDueAt: Int64?
+    private var lastStatusAt: Int64 = 0
+    static let statusInterval: Int64 = 100
+
+    /// The counts changed: systemd hears of it soon (only under systemd).
+    func statusChanged() {
+        guard notifier.isActive, statusDueAt == nil else { return }
+        statusDueAt = max(MonotonicClock.milliseconds(), lastStatusAt + Daemon.statusInterval)
+    }
 
     /// Editors write a file in several steps; one reconcile shortly after the last event.
     static let settleMilliseconds: Int64 = 50
@@ -65,6 +84,7 @@ final class Daemon {
         self.options = options
         self.logger = logger
         state = StateDirectory(options.stateDirectory)
+        events = try EventPoll()
         for directory in [options.stateDirectory, options.logDirectory, options.configDirectory] {
             try HostDirectory.create(directory, mode: 0o755, parents: true)
         }
@@ -125,26 +145,17 @@ final class Daemon {
     }
 
     private func loop(signals: BlockedSignals, watch: DirectoryWatch) throws {
-        while !leavingContainers && !(shuttingDown && containers.values.allSatisfy { $0.monitor == nil }) {
-            let monitored = containers.filter { $0.value.monitor != nil }
-            var descriptors = [pollfd(fd: signals.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
-                               pollfd(fd: watch.descriptor.rawValue, events: Int16(POLLIN), revents: 0)]
-            var names: [String] = []
-            for (name, container) in monitored {
-                guard let monitor = container.monitor else { continue }
-                descriptors.append(pollfd(fd: monitor.pidDescriptor.rawValue, events: Int16(POLLIN), revents: 0))
-                names.append(name)
-            }
+        try events.add(signals.descriptor.rawValue, token: Daemon.signalToken, what: "signalfd")
+        try events.add(watch.descriptor.rawValue, token: Daemon.watchToken, what: "inotify")
+        while !leavingContainers && !(shuttingDown && monitorNames.isEmpty) {
             let timeout = nextDeadline().map { Int32(clamping: max(0, $0 - MonotonicClock.milliseconds())) } ?? -1
-            if poll(&descriptors, nfds_t(descriptors.count), timeout) < 0 {
-                guard errno == EINTR else { throw SystemCallError.last("poll") }
-                continue
+            let ready = try events.wait(timeout: timeout)
+            // Monitors first, then the directories, then signals: as they happened, mostly.
+            for token in ready where token != Daemon.signalToken && token != Daemon.watchToken {
+                if let name = monitorNames[Int32(truncatingIfNeeded: token)] { monitorExited(name) }
             }
-            for (index, name) in names.enumerated() where descriptors[index + 2].revents != 0 {
-                monitorExited(name)
-            }
-            if descriptors[1].revents != 0 { directoryChanged(watch.changes()) }
-            if descriptors[0].revents != 0 {
+            if ready.contains(Daemon.watchToken) { directoryChanged(watch.changes()) }
+            if ready.contains(Daemon.signalToken) {
                 for signal in signals.pending() { handle(signal) }
             }
             runDueWork()
@@ -154,7 +165,7 @@ final class Daemon {
     private func nextDeadline() -> Int64? {
         let restarts = containers.values.compactMap(\.restartAt).map { $0 * 1000 - WallClock.now() * 1000 + MonotonicClock.milliseconds() }
         let kills = containers.values.filter { $0.monitor != nil }.compactMap(\.killAt)
-        return ([reconcileAt, nextWatchdog].compactMap { $0 } + restarts + kills).min()
+        return ([reconcileAt, nextWatchdog, statusDueAt].compactMap { $0 } + restarts + kills).min()
     }
 
     private func runDueWork() {
@@ -162,6 +173,11 @@ final class Daemon {
         if let due = reconcileAt, due <= now, !shuttingDown {
             reconcileAt = nil
             reconcile()
+        }
+        if let due = statusDueAt, due <= now {
+            statusDueAt = nil
+            lastStatusAt = now
+            notifier.notify("STATUS=\(statusSummary())")
         }
         if let due = nextWatchdog, due <= now, let interval = notifier.watchdogInterval {
             notifier.notify("WATCHDOG=1")
@@ -241,7 +257,7 @@ final class Daemon {
     /// Brings the running set in line with the directory; returns how many files it read.
     @discardableResult
     func reconcile() -> Int {
-        let scan = DefinitionScan(directory: options.configDirectory)
+        let scan = DefinitionScan(directory: options.configDirectory, cache: &parsedDefinitions)
         var desired = scan.valid.mapValues { (file: $0.file, domain: $0.domain) }
         for (file, errors) in scan.invalid {
             for error in errors { logger.error("\(error)") }
@@ -285,7 +301,7 @@ final class Daemon {
                 forget(name)
             }
         }
-        notifier.notify("STATUS=\(statusSummary())")
+        statusChanged()
         return scan.valid.count + scan.invalid.count
     }
 
@@ -322,6 +338,6 @@ final class Daemon {
         case .stopping, .stopped:
             break  // logged when corrald asks for the stop and when the monitor exits
         }
-        notifier.notify("STATUS=\(statusSummary())")
+        statusChanged()
     }
 }

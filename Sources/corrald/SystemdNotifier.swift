@@ -21,6 +21,9 @@ final class SystemdNotifier {
         }
     }
 
+    /// Under systemd (a notify socket to send to).
+    var isActive: Bool { socketPath != nil && descriptor >= 0 }
+
     deinit {
         if descriptor >= 0 { close(descriptor) }
     }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <sys/signalfd.h>
+#include <sys/epoll.h>
 #include <asm/ioctls.h>
 #include <linux/sched.h>
 #include <linux/openat2.h>
