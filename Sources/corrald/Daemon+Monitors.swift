@@ -111,6 +111,10 @@ extension Daemon {
     func forget(_ name: String) {
         containers[name] = nil
         state.remove(name)
+        // Its definition is gone: the addresses it had on libvirt networks are free again.
+        for problem in AddressLeases.release(container: name, stateDirectory: options.stateDirectory) {
+            logger.warning("\(name): \(problem)")
+        }
         // A definition that comes back is a new container: not held by an old request.
         _ = unlink(state.held(name))
         logger.info("\(name): removed")

@@ -307,6 +307,31 @@ struct NetworkTests {
         }
     }
 
+    /// Under corrald, a container's address on a network is kept while its definition is, and
+    /// freed when the definition goes.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft"), "needs nft (nftables) for the NAT rule"))
+    func aRemovedDefinitionFreesItsAddress() throws {
+        try ContainerSandbox.with { sandbox in
+            let network = try TestNetwork(in: sandbox.directory)
+            let networks = "\(sandbox.directory)/networks"
+            try FileManager.default.createDirectory(atPath: networks, withIntermediateDirectories: true)
+            try Self.networkFile().write(toFile: "\(networks)/lab.xml", atomically: true, encoding: .utf8)
+            let daemon = try DaemonHarness(sandbox)
+            defer { daemon.shutDown() }
+            try daemon.write("leasy.xml", sandbox.domain("leasy", script: "trap 'exit 0' TERM; while true; do sleep 1 & wait; done",
+                                                         devices: "<interface type='network'><source network='lab'/></interface>"))
+            try daemon.start(arguments: daemon.arguments + ["--network-dir", networks], networkNamespace: network.name)
+            daemon.wait("leasy running") { daemon.running("leasy") != nil }
+            let leases = "\(sandbox.state)/networks/lab.leases"
+            #expect(((try? String(contentsOfFile: leases, encoding: .utf8)) ?? "").contains("leasy 10.98.0.10"))
+            try daemon.remove("leasy.xml")
+            daemon.wait("leasy removed") { daemon.record("leasy") == nil }
+            #expect(!((try? String(contentsOfFile: leases, encoding: .utf8)) ?? "").contains("leasy"), "its lease is gone")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit(seconds: 30) == 0)
+        }
+    }
+
     /// A network that is not there, not valid, or forwards in a way Corral does not do.
     @Test func networkErrorsNameTheNetworkAndItsFile() throws {
         try ContainerSandbox.with { sandbox in

@@ -7,7 +7,7 @@ import Glibc
 /// containers ever hold the same one — every lease is taken under an exclusive lock on
 /// `NETWORK.lock`, so concurrent starts queue. (No DHCP server: Corral configures the address
 /// itself, before init runs.)
-struct AddressLeases {
+public struct AddressLeases {
     let network: VirtualNetwork
     let directory: String
 
@@ -62,6 +62,28 @@ struct AddressLeases {
         leases.append((container, address))
         try FileIO.writeAtomically(leases.map { "\($0.container) \($0.address)\n" }.joined(), to: file, mode: 0o600)
         return address
+    }
+
+    /// Gives up every address `container` holds, on every network: for corrald, when the
+    /// container's definition is gone for good. Problems are returned, for the log.
+    public static func release(container: String, stateDirectory: String) -> [String] {
+        let directory = "\(stateDirectory)/networks"
+        var problems: [String] = []
+        for entry in FileIO.entries(of: directory) where entry.name.hasSuffix(".leases") {
+            let network = String(entry.name.dropLast(".leases".count))
+            let leases = AddressLeases(network: VirtualNetwork(name: network, bridge: ""), stateDirectory: stateDirectory)
+            do {
+                try leases.locked {
+                    let held = parse(FileIO.text(leases.file) ?? "")
+                    guard held.contains(where: { $0.container == container }) else { return }
+                    let kept = held.filter { $0.container != container }
+                    try FileIO.writeAtomically(kept.map { "\($0.container) \($0.address)\n" }.joined(), to: leases.file, mode: 0o600)
+                }
+            } catch {
+                problems.append("network '\(network)': cannot release its address: \(error)")
+            }
+        }
+        return problems
     }
 
     /// The address leased to `container`, if any (read without the lock: the file is
