@@ -228,6 +228,14 @@ struct NetworkTests {
         """
     }
 
+    /// The sandbox's network directory, with `lab.xml` holding `network`.
+    static func networkDirectory(in sandbox: ContainerSandbox, with network: String) throws -> String {
+        let directory = "\(sandbox.directory)/networks"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try network.write(toFile: "\(directory)/lab.xml", atomically: true, encoding: .utf8)
+        return directory
+    }
+
     /// `<interface type='network'>`: the network's bridge made with its address, each
     /// container's address from the range (reservations by name and by MAC honoured), the
     /// same at the next start, never twice — also for starts at the same moment — a default
@@ -236,9 +244,7 @@ struct NetworkTests {
     func networksGiveBridgeAddressesRoutesAndNAT() throws {
         try ContainerSandbox.with { sandbox in
             let network = try TestNetwork(in: sandbox.directory)
-            let networks = "\(sandbox.directory)/networks"
-            try FileManager.default.createDirectory(atPath: networks, withIntermediateDirectories: true)
-            try Self.networkFile().write(toFile: "\(networks)/lab.xml", atomically: true, encoding: .utf8)
+            let networks = try Self.networkDirectory(in: sandbox, with: Self.networkFile())
             func run(_ name: String, _ extra: String = "", script: String = "ip -o addr show eth0 | grep 'inet '; ip route") throws -> ContainerSandbox.Run {
                 let definition = sandbox.domain(name, script: script, devices: "<interface type='network'><source network='lab'/>\(extra)</interface>")
                 let file = "\(sandbox.directory)/\(name).xml"
@@ -313,9 +319,7 @@ struct NetworkTests {
     func aRemovedDefinitionFreesItsAddress() throws {
         try ContainerSandbox.with { sandbox in
             let network = try TestNetwork(in: sandbox.directory)
-            let networks = "\(sandbox.directory)/networks"
-            try FileManager.default.createDirectory(atPath: networks, withIntermediateDirectories: true)
-            try Self.networkFile().write(toFile: "\(networks)/lab.xml", atomically: true, encoding: .utf8)
+            let networks = try Self.networkDirectory(in: sandbox, with: Self.networkFile())
             let daemon = try DaemonHarness(sandbox)
             defer { daemon.shutDown() }
             try daemon.write("leasy.xml", sandbox.domain("leasy", script: "trap 'exit 0' TERM; while true; do sleep 1 & wait; done",
@@ -336,9 +340,7 @@ struct NetworkTests {
     @Test func networkErrorsNameTheNetworkAndItsFile() throws {
         try ContainerSandbox.with { sandbox in
             let network = try TestNetwork(in: sandbox.directory)
-            let networks = "\(sandbox.directory)/networks"
-            try FileManager.default.createDirectory(atPath: networks, withIntermediateDirectories: true)
-            try Self.networkFile(forward: "<forward mode='route'/>").write(toFile: "\(networks)/lab.xml", atomically: true, encoding: .utf8)
+            let networks = try Self.networkDirectory(in: sandbox, with: Self.networkFile(forward: "<forward mode='route'/>"))
             try "<network><name>broken</name></network>".write(toFile: "\(networks)/broken.xml", atomically: true, encoding: .utf8)
             for (source, error) in [("nope", "network 'nope' is not defined (no \(networks)/nope.xml)"),
                                     ("lab", "\(networks)/lab.xml:4: error: <forward>: forward mode 'route' is not supported by Corral"),
