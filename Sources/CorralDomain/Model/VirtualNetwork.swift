@@ -48,23 +48,18 @@ public struct VirtualNetwork: Sendable, Equatable {
 extension IPAddress {
     /// Whether `left` and `right` agree in their first `prefix` bits.
     public static func sameSubnet(_ left: IPAddress, _ right: IPAddress, prefix: Int) -> Bool {
-        for index in 0..<left.bytes.count {
-            let bits = max(0, min(8, prefix - index * 8))
-            let mask: UInt8 = bits == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
-            if left.bytes[index] & mask != right.bytes[index] & mask { return false }
-        }
-        return true
+        left.family == right.family && left.withHostBits(prefix: prefix, set: false) == right.withHostBits(prefix: prefix, set: false)
     }
 
-    /// `address` with every bit past `prefix` cleared: its subnet's own address.
-    public static func networkBase(_ address: IPAddress, prefix: Int) -> IPAddress {
-        var bytes = address.bytes
+    /// This address with every bit past `prefix` cleared (its subnet's own address) or set
+    /// (the subnet's broadcast address).
+    public func withHostBits(prefix: Int, set: Bool) -> IPAddress {
+        var copy = self
         for index in 0..<bytes.count {
             let bits = max(0, min(8, prefix - index * 8))
-            bytes[index] &= bits == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            let mask: UInt8 = bits == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            copy.bytes[index] = set ? bytes[index] | ~mask : bytes[index] & mask
         }
-        var copy = address
-        copy.bytes = bytes
         return copy
     }
 

@@ -157,8 +157,9 @@ extension NetworkInterface {
             return nil
         }
         guard let prefix = prefix(element, for: destination, context: &context) else { return nil }
-        guard IPAddress.sameSubnet(destination, IPAddress.networkBase(destination, prefix: prefix), prefix: destination.maximumPrefix) else {
-            context.report(element, "address '\(destination)' has bits set past its prefix /\(prefix); did you mean \(IPAddress.networkBase(destination, prefix: prefix))/\(prefix)?")
+        let subnet = destination.withHostBits(prefix: prefix, set: false)
+        guard destination == subnet else {
+            context.report(element, "address '\(destination)' has bits set past its prefix /\(prefix); did you mean \(subnet)/\(prefix)?")
             return nil
         }
         var metric: Int? = nil

@@ -8,20 +8,21 @@ import Glibc
 /// `NETWORK.lock`, so concurrent starts queue. (No DHCP server: Corral configures the address
 /// itself, before init runs.)
 public struct AddressLeases {
-    let network: VirtualNetwork
+    /// The network's name, which names its files.
+    let name: String
     let directory: String
 
-    init(network: VirtualNetwork, stateDirectory: String) {
-        self.network = network
+    init(network name: String, stateDirectory: String) {
+        self.name = name
         directory = "\(stateDirectory)/networks"
     }
 
-    var file: String { "\(directory)/\(network.name).leases" }
+    var file: String { "\(directory)/\(name).leases" }
 
     /// Runs `body` holding the network's lock (a bridge is created under it too).
     func locked<T>(_ body: () throws -> T) throws -> T {
         try HostDirectory.create(directory, mode: 0o700, parents: true)
-        let lockPath = "\(directory)/\(network.name).lock"
+        let lockPath = "\(directory)/\(name).lock"
         let lock = try OwnedDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o600)
         try lock.lockExclusively(path: lockPath)
         return try body()
@@ -30,7 +31,7 @@ public struct AddressLeases {
     /// The address of `container` (whose MAC on the network is `mac`): its lease; else its
     /// reservation (`<host name>` or `<host mac>`); else the first address of the range that no
     /// lease holds and no other host reserves. Call under `locked`.
-    func lease(for container: String, mac: MACAddress) throws -> IPAddress {
+    func lease(for container: String, mac: MACAddress, on network: VirtualNetwork) throws -> IPAddress {
         var leases = AddressLeases.parse(FileIO.text(file) ?? "")
         if let held = leases.first(where: { $0.container == container })?.address, network.contains(held) { return held }
         leases.removeAll { $0.container == container }
@@ -48,10 +49,11 @@ public struct AddressLeases {
             }
             // Never the gateway, the subnet's own address or its broadcast address.
             var othersReserved = Set(network.reservations.map(\.address.bytes))
-            if let gateway = network.address, let base = IPAddress.networkBase(gateway, prefix: network.prefix).ipv4Number {
-                othersReserved.insert(gateway.bytes)
-                othersReserved.insert(IPAddress(ipv4Number: base).bytes)
-                othersReserved.insert(IPAddress(ipv4Number: base | ~(~UInt32(0) << (32 - UInt32(network.prefix)))).bytes)
+            if let gateway = network.address {
+                for excluded in [gateway, gateway.withHostBits(prefix: network.prefix, set: false),
+                                 gateway.withHostBits(prefix: network.prefix, set: true)] {
+                    othersReserved.insert(excluded.bytes)
+                }
             }
             guard let free = (first...last).lazy.map(IPAddress.init(ipv4Number:))
                 .first(where: { !taken.contains($0.bytes) && !othersReserved.contains($0.bytes) }) else {
@@ -71,7 +73,7 @@ public struct AddressLeases {
         var problems: [String] = []
         for entry in FileIO.entries(of: directory) where entry.name.hasSuffix(".leases") {
             let network = String(entry.name.dropLast(".leases".count))
-            let leases = AddressLeases(network: VirtualNetwork(name: network, bridge: ""), stateDirectory: stateDirectory)
+            let leases = AddressLeases(network: network, stateDirectory: stateDirectory)
             do {
                 try leases.locked {
                     let held = parse(FileIO.text(leases.file) ?? "")

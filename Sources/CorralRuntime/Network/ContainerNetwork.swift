@@ -19,6 +19,8 @@ enum ContainerNetwork {
         let namespace = try OwnedDescriptor.open("/proc/\(pid)/ns/net", O_RDONLY)
         let host = try RouteSocket()
         var inside: [(interface: PlannedInterface, addresses: [IPAssignment], routes: [IPRoute])] = []
+        // In every host end's alias, with its pid: what tells a leftover from a live one.
+        let initStart = ProcessIdentity.startTime(of: pid) ?? 0
         for interface in planned {
             try failing(interface, in: file) {
                 var addresses = interface.definition.addresses, routes = interface.definition.routes
@@ -42,16 +44,12 @@ enum ContainerNetwork {
                 try sweep(interface, host: host)
                 // Without <mtu>, both ends take the bridge's: a smaller MTU on the bridge's other
                 // ports would otherwise drop the container's full-size frames.
-                try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,
-                                    mac: interface.mac, mtu: interface.definition.mtu ?? master?.mtu, master: master?.index,
-                                    alias: "\(interface.hostAlias) \(pid) \(ProcessIdentity.startTime(of: pid) ?? 0)")
-                if !interface.definition.hostAddresses.isEmpty || !interface.definition.hostRoutes.isEmpty {
-                    guard let end = try host.link(named: interface.hostName) else {
-                        throw RuntimeError("host end '\(interface.hostName)' vanished", code: .internalError)
-                    }
-                    for address in interface.definition.hostAddresses { try host.addAddress(address, index: end.index, name: interface.hostName) }
-                    for route in interface.definition.hostRoutes { try host.addRoute(route, index: end.index, name: interface.hostName) }
-                }
+                let end = try host.createVeth(host: interface.hostName, guest: interface.guestName, guestNamespace: namespace,
+                                              mac: interface.mac, mtu: interface.definition.mtu ?? master?.mtu, master: master?.index,
+                                              alias: "\(interface.hostAlias) \(pid) \(initStart)")
+                // It was made up.
+                try host.configure(index: end, name: interface.hostName, up: false, addresses: interface.definition.hostAddresses,
+                                   routes: interface.definition.hostRoutes)
                 inside.append((interface, addresses, routes))
             }
         }
@@ -68,9 +66,7 @@ enum ContainerNetwork {
                     throw RuntimeError("'\(nic.device)' is not in the container's namespace", code: .internalError)
                 }
                 container.movedNICs.append(MovedNIC(name: nic.device, index: moved.index, kind: link.type, original: link))
-                try socket.setUp(index: moved.index, name: nic.device)
-                for address in nic.addresses { try socket.addAddress(address, index: moved.index, name: nic.device) }
-                for route in nic.routes { try socket.addRoute(route, index: moved.index, name: nic.device) }
+                try socket.configure(index: moved.index, name: nic.device, addresses: nic.addresses, routes: nic.routes)
             }
         }
         for (interface, addresses, routes) in inside {
@@ -79,9 +75,8 @@ enum ContainerNetwork {
                     throw RuntimeError("'\(interface.guestName)' is not in the container's namespace", code: .internalError)
                 }
                 // <link state='down'>: down, but still addressed, as libvirt leaves it.
-                if interface.definition.linkUp { try socket.setUp(index: link.index, name: interface.guestName) }
-                for address in addresses { try socket.addAddress(address, index: link.index, name: interface.guestName) }
-                for route in routes { try socket.addRoute(route, index: link.index, name: interface.guestName) }
+                try socket.configure(index: link.index, name: interface.guestName, up: interface.definition.linkUp,
+                                     addresses: addresses, routes: routes)
             }
         }
     }

@@ -15,7 +15,7 @@ struct NetworkAttachment {
     static func prepare(network name: String, container: String, initPID: pid_t, interface: PlannedInterface, paths: RuntimePaths,
                         host: RouteSocket, nat: (NetworkNAT) -> Void) throws -> NetworkAttachment {
         let network = try load(name, directory: paths.networkDirectory)
-        let leases = AddressLeases(network: network, stateDirectory: paths.stateDirectory)
+        let leases = AddressLeases(network: network.name, stateDirectory: paths.stateDirectory)
         return try leases.locked {
             let bridge = try bridge(of: network, host: host)
             if network.natted {
@@ -25,7 +25,7 @@ struct NetworkAttachment {
             }
             var addresses: [IPAssignment] = []
             if interface.definition.addresses.isEmpty {
-                addresses.append(IPAssignment(address: try leases.lease(for: container, mac: interface.mac), prefix: network.prefix))
+                addresses.append(IPAssignment(address: try leases.lease(for: container, mac: interface.mac, on: network), prefix: network.prefix))
             }
             var routes: [IPRoute] = []
             let hasDefault = interface.definition.routes.contains { $0.prefix == 0 && $0.destination.family == .ipv4 }

@@ -16,9 +16,8 @@ struct NetworkNAT {
 
     /// The subnet in CIDR form, from the network's address and prefix.
     var subnet: String {
-        guard let number = network.address?.ipv4Number else { return "" }
-        let mask: UInt32 = network.prefix == 0 ? 0 : ~UInt32(0) << (32 - UInt32(network.prefix))
-        return "\(IPAddress(ipv4Number: number & mask))/\(network.prefix)"
+        guard let address = network.address else { return "" }
+        return "\(address.withHostBits(prefix: network.prefix, set: false))/\(network.prefix)"
     }
 
     /// Records `container`'s init as a user and makes sure the rule is there. Call under the
@@ -29,9 +28,12 @@ struct NetworkNAT {
             try FileIO.writeExisting("/proc/sys/net/ipv4/ip_forward", "1")
         }
         var users = liveUsers().filter { $0.container != container }
+        // Another live user joined when the rule was there, or added it: no nft run (a
+        // process) on this start.
+        let ruleKnown = !users.isEmpty
         users.append((initPID, ProcessIdentity.startTime(of: initPID) ?? 0, container))
         try write(users)
-        guard try ruleHandle() == nil else { return }
+        guard !ruleKnown, try ruleHandle() == nil else { return }
         try nft(["add", "table", "ip", "corral"])
         try nft(["add", "chain", "ip", "corral", "postrouting", "{", "type", "nat", "hook", "postrouting", "priority", "100", ";",
                  "policy", "accept", ";", "}"])

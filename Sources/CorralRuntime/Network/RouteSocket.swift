@@ -94,7 +94,7 @@ final class RouteSocket {
     /// if given. The peer is brought up afterwards, from its namespace: at creation the kernel
     /// opens it before the pair is linked, and veth refuses that (ENOTCONN).
     func createVeth(host: String, guest: String, guestNamespace: OwnedDescriptor, mac: MACAddress, mtu: Int?,
-                    master: Int32?, alias: String) throws {
+                    master: Int32?, alias: String) throws -> Int32 {
         let subject = "veth \(host) ↔ \(guest)"
         guard let link = rtnl_link_veth_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: subject, code: NLE_NOMEM) }
         defer { rtnl_link_put(link) }
@@ -113,17 +113,8 @@ final class RouteSocket {
         try add(link, subject: subject)
         // The kernel ignores IFLA_IFALIAS when it creates a link: set apart.
         guard let made = try self.link(named: host) else { throw NetlinkError(request: "RTM_GETLINK", subject: host, code: NLE_OBJ_NOTFOUND) }
-        guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
-            throw NetlinkError(request: "RTM_NEWLINK (alias)", subject: host, code: NLE_NOMEM)
-        }
-        defer {
-            rtnl_link_put(original)
-            rtnl_link_put(change)
-        }
-        rtnl_link_set_ifindex(original, made.index)
-        rtnl_link_set_ifalias(change, alias)
-        let aliased = rtnl_link_change(socket, original, change, 0)
-        guard aliased == 0 else { throw NetlinkError(request: "RTM_NEWLINK (alias)", subject: host, code: aliased) }
+        try change(index: made.index, request: "RTM_NEWLINK (alias)", subject: host) { rtnl_link_set_ifalias($0, alias) }
+        return made.index
     }
 
     /// One RTM_NEWLINK: a macvlan `name` on the host device `parent` (an index in this
@@ -175,37 +166,44 @@ final class RouteSocket {
     /// the namespace `target`, renamed to `name` when given.
     func moveLink(index: Int32, subject: String, to target: OwnedDescriptor, name: String? = nil, clearAlias: Bool = false,
                   restoring before: LinkInfo? = nil) throws {
+        try change(index: index, request: "RTM_NEWLINK (netns)", subject: subject) { change in
+            rtnl_link_set_ns_fd(change, target.rawValue)
+            if let name { rtnl_link_set_name(change, name) }
+            // An empty IFLA_IFALIAS removes the alias.
+            if clearAlias { rtnl_link_set_ifalias(change, "") }
+            // What the container may have changed: its MTU and MAC as they were.
+            if let before {
+                rtnl_link_set_mtu(change, UInt32(before.mtu))
+                if let mac = before.mac { try Self.setMAC(mac, of: change, subject: subject) }
+            }
+        }
+    }
+
+    /// Sets the link up (IFF_UP).
+    func setUp(index: Int32, name: String) throws {
+        try change(index: index, request: "RTM_NEWLINK (up)", subject: name) { rtnl_link_set_flags($0, UInt32(IFF_UP)) }
+    }
+
+    /// One RTM_NEWLINK changing the existing link `index` as `configure` sets up the change.
+    private func change(index: Int32, request: String, subject: String, _ configure: (OpaquePointer) throws -> Void) throws {
         guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
-            throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: NLE_NOMEM)
+            throw NetlinkError(request: request, subject: subject, code: NLE_NOMEM)
         }
         defer {
             rtnl_link_put(original)
             rtnl_link_put(change)
         }
         rtnl_link_set_ifindex(original, index)
-        rtnl_link_set_ns_fd(change, target.rawValue)
-        if let name { rtnl_link_set_name(change, name) }
-        // An empty IFLA_IFALIAS removes the alias.
-        if clearAlias { rtnl_link_set_ifalias(change, "") }
-        // What the container may have changed: its MTU and MAC as they were.
-        if let before {
-            rtnl_link_set_mtu(change, UInt32(before.mtu))
-            if let mac = before.mac { try Self.setMAC(mac, of: change, subject: subject) }
-        }
+        try configure(change)
         let result = rtnl_link_change(socket, original, change, 0)
-        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK (netns)", subject: subject, code: result) }
+        guard result == 0 else { throw NetlinkError(request: request, subject: subject, code: result) }
     }
 
-    /// Sets the link up (IFF_UP).
-    func setUp(index: Int32, name: String) throws {
-        guard let change = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: name, code: NLE_NOMEM) }
-        defer { rtnl_link_put(change) }
-        guard let original = rtnl_link_alloc() else { throw NetlinkError(request: "RTM_NEWLINK", subject: name, code: NLE_NOMEM) }
-        defer { rtnl_link_put(original) }
-        rtnl_link_set_ifindex(original, index)
-        rtnl_link_set_flags(change, UInt32(IFF_UP))
-        let result = rtnl_link_change(socket, original, change, 0)
-        guard result == 0 else { throw NetlinkError(request: "RTM_NEWLINK (up)", subject: name, code: result) }
+    /// The link up (unless `up` is false), then its addresses and routes.
+    func configure(index: Int32, name: String, up: Bool = true, addresses: [IPAssignment], routes: [IPRoute]) throws {
+        if up { try setUp(index: index, name: name) }
+        for address in addresses { try addAddress(address, index: index, name: name) }
+        for route in routes { try addRoute(route, index: index, name: name) }
     }
 
     /// RTM_NEWADDR: `assignment` on the link `index`; IPv6 without duplicate address detection,
