@@ -136,26 +136,26 @@ import Testing
         let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
         let start = try #require(readme.range(of: "## Architecture"))
         let map = String(readme[start.upperBound...].prefix { _ in true }.split(separator: "```", maxSplits: 2).dropFirst().first ?? "")
-        let sources = Self.repository.appendingPathComponent("Sources")
-        let manager = FileManager.default
-        for module in try manager.contentsOfDirectory(atPath: sources.path) {
-            #expect(map.contains(module), "the README's map does not name Sources/\(module)")
-            let folders = try manager.contentsOfDirectory(atPath: sources.appendingPathComponent(module).path).filter { name in
-                var isDirectory: ObjCBool = false
-                return manager.fileExists(atPath: sources.appendingPathComponent("\(module)/\(name)").path, isDirectory: &isDirectory)
-                    && isDirectory.boolValue && name != "include"
-            }
-            for folder in folders { #expect(map.contains("\(folder)/"), "the README's map does not name Sources/\(module)/\(folder)") }
-        }
         let architecture = try String(contentsOf: Self.repository.appendingPathComponent("docs/ARCHITECTURE.md"), encoding: .utf8)
-        for module in try manager.contentsOfDirectory(atPath: sources.path) {
+        for (module, folders) in try Self.sourceFolders() {
+            #expect(map.contains(module), "the README's map does not name Sources/\(module)")
+            for folder in folders { #expect(map.contains("\(folder)/"), "the README's map does not name Sources/\(module)/\(folder)") }
             #expect(architecture.contains(module), "docs/ARCHITECTURE.md does not name Sources/\(module)")
+            for folder in folders { #expect(architecture.contains("`\(folder)/`"), "docs/ARCHITECTURE.md does not name \(module)/\(folder)") }
+        }
+    }
+
+    /// Every module under Sources/ with its folders (headers' `include` aside).
+    static func sourceFolders() throws -> [(module: String, folders: [String])] {
+        let sources = repository.appendingPathComponent("Sources")
+        let manager = FileManager.default
+        return try manager.contentsOfDirectory(atPath: sources.path).map { module in
             let folders = try manager.contentsOfDirectory(atPath: sources.appendingPathComponent(module).path).filter { name in
                 var isDirectory: ObjCBool = false
                 return manager.fileExists(atPath: sources.appendingPathComponent("\(module)/\(name)").path, isDirectory: &isDirectory)
                     && isDirectory.boolValue && name != "include"
             }
-            for folder in folders { #expect(architecture.contains("`\(folder)/`"), "docs/ARCHITECTURE.md does not name \(module)/\(folder)") }
+            return (module, folders)
         }
     }
 }
