@@ -48,16 +48,9 @@ definition bench-stop "$work/empty" > "$work/stop.xml"
 
 commands=(-n corral "$corralctl run $work/boot.xml --state-dir $work/state"
           -n nspawn "systemd-nspawn -q -D $rootfs --register=no --keep-unit -b --bind-ro=$work/check:/etc/systemd/system.control")
-cat > "$work/lxc.conf" <<CONF
-lxc.uts.name = bench-lxc
-lxc.rootfs.path = dir:$rootfs
-lxc.net.0.type = empty
-lxc.mount.auto = proc:mixed sys:ro cgroup:mixed
-lxc.mount.entry = $work/check etc/systemd/system.control none bind,ro,create=dir 0 0
-lxc.tty.max = 0
-lxc.pty.max = 16
-lxc.apparmor.profile = unconfined
-CONF
+lxc_config bench-lxc "$rootfs" "lxc.net.0.type = empty" "lxc.mount.auto = proc:mixed sys:ro cgroup:mixed" \
+    "lxc.mount.entry = $work/check etc/systemd/system.control none bind,ro,create=dir 0 0" "lxc.tty.max = 0" "lxc.pty.max = 16" \
+    > "$work/lxc.conf"
 if command -v lxc-start >/dev/null && timeout 20 lxc-start -F -n bench-lxc -f "$work/lxc.conf" -P "$work" >/dev/null 2>&1; then
     commands+=(-n lxc "lxc-start -F -n bench-lxc -f $work/lxc.conf -P $work")
 else

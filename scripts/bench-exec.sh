@@ -44,13 +44,7 @@ init_pid=$(sed -n 's/^init=\([0-9]*\) .*/\1/p' "$work/state/bench-exec.launcher"
 
 commands=(-n corral "$corralctl exec --state-dir $work/state -T bench-exec -- /bin/true"
           -n nsenter "nsenter -t $init_pid -a /bin/true")
-cat > "$work/lxc.conf" <<CONF
-lxc.uts.name = bench-exec
-lxc.rootfs.path = dir:$rootfs
-lxc.net.0.type = empty
-lxc.init.cmd = /bin/sleep 3600
-lxc.apparmor.profile = unconfined
-CONF
+lxc_config bench-exec "$rootfs" "lxc.net.0.type = empty" "lxc.init.cmd = /bin/sleep 3600" > "$work/lxc.conf"
 if lxc-start -d -n bench-exec -f "$work/lxc.conf" -P "$work" >/dev/null 2>&1 && lxc-attach -n bench-exec -P "$work" -- /bin/true; then
     lxc_started=yes
     commands+=(-n lxc-attach "lxc-attach -n bench-exec -P $work -- /bin/true")

@@ -47,21 +47,9 @@ XML
 definition bench-plain "" > "$work/plain.xml"
 definition bench-veth "<interface type='bridge'><source bridge='br0'/><ip address='10.66.0.2' prefix='24'/><route address='0.0.0.0' gateway='10.66.0.1'/></interface>" \
     > "$work/veth.xml"
-lxc_config() {  # NETWORK-LINES
-    cat <<CONF
-lxc.uts.name = bench-lxc
-lxc.rootfs.path = dir:$rootfs
-lxc.mount.auto = proc:mixed sys:ro
-lxc.apparmor.profile = unconfined
-lxc.tty.max = 0
-$1
-CONF
-}
-lxc_config "lxc.net.0.type = empty" > "$work/lxc-plain.conf"
-lxc_config "lxc.net.0.type = veth
-lxc.net.0.link = br0
-lxc.net.0.flags = up
-lxc.net.0.ipv4.address = 10.66.0.3/24" > "$work/lxc-veth.conf"
+lxc_config bench-lxc "$rootfs" "lxc.mount.auto = proc:mixed sys:ro" "lxc.tty.max = 0" "lxc.net.0.type = empty" > "$work/lxc-plain.conf"
+lxc_config bench-lxc "$rootfs" "lxc.mount.auto = proc:mixed sys:ro" "lxc.tty.max = 0" "lxc.net.0.type = veth" "lxc.net.0.link = br0" \
+    "lxc.net.0.flags = up" "lxc.net.0.ipv4.address = 10.66.0.3/24" > "$work/lxc-veth.conf"
 
 in_namespace="ip netns exec $namespace"
 for file in plain veth; do

@@ -50,3 +50,12 @@ debian_kernel() {
     KERNEL_MODULES=$(ls -d "$cache/$package"/lib/modules/*/ | head -1)
     KERNEL_MODULES=${KERNEL_MODULES%/}
 }
+
+# lxc_config NAME ROOTFS [LINE…] — an LXC container configuration for the benchmarks' peer
+# runs: the name, the rootfs directory, no AppArmor profile, then the given lines.
+lxc_config() {
+    local name=$1 rootfs=$2 line
+    shift 2
+    printf 'lxc.uts.name = %s\nlxc.rootfs.path = dir:%s\nlxc.apparmor.profile = unconfined\n' "$name" "$rootfs"
+    for line in "$@"; do printf '%s\n' "$line"; done
+}
