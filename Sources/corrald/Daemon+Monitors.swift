@@ -24,8 +24,8 @@ extension Daemon {
         do {
             try FileIO.writeAtomically(container.domain.canonicalXML, to: state.definition(of: name))
             container.monitor = try MonitorProcess.spawn(monitor: options.monitorPath, running: state.definition(of: name),
-                                                         source: container.file, options: options, name: name)
-            placeMonitor(name, container)
+                                                         source: container.file, options: options, name: name,
+                                                         cgroup: monitorCgroup)
             watch(name, container)
             container.lastPhase = nil
             container.killAt = nil
@@ -51,18 +51,6 @@ extension Daemon {
             container.monitor = nil
             let delay = retryLater(name, container)
             recordMonitorFailure(name, container, problem: "cannot watch its monitor: \(error); next try in \(delay) s")
-        }
-    }
-
-    /// Moves a new monitor into the holder's monitor cgroup, out of corrald's unit (see
-    /// CgroupHolder). Where it runs does not decide where its container goes, so a failure
-    /// here is a warning: the monitor only stays in corrald's unit.
-    private func placeMonitor(_ name: String, _ container: Container) {
-        guard let (root, held) = heldCgroup, let monitor = container.monitor else { return }
-        do {
-            try held.move(monitor.pid, into: held.monitorLeaf, root: root)
-        } catch {
-            logger.warning("\(name): its monitor stays in corrald's cgroup: \(error)")
         }
     }
 

@@ -57,6 +57,8 @@ final class Daemon {
     private var containersSurviveRestart = false
     /// The hierarchy root and the subtree of `corrald --hold-cgroups`, when one holds it.
     var heldCgroup: (root: String, cgroup: DelegatedCgroup)?
+    /// The holder's monitor leaf, which new monitors are cloned straight into.
+    var monitorCgroup: OwnedDescriptor?
     private var reconcileAt: Int64?
     /// corrald's wake-ups: the signalfd, the inotify descriptor and each monitor's pidfd.
     let events: EventPoll
@@ -134,6 +136,14 @@ final class Daemon {
             options.cgroupParent = held.containerParent
             heldCgroup = (root, held)
             containersSurviveRestart = true
+            // Where monitors are spawned (CLONE_INTO_CGROUP); without it they stay in
+            // corrald's unit, which works but makes that unit hold them.
+            do {
+                try HostDirectory.create("\(root)/\(held.monitorLeaf)", detail: "cgroup")
+                monitorCgroup = try OwnedDescriptor.open("\(root)/\(held.monitorLeaf)", O_RDONLY | O_DIRECTORY)
+            } catch {
+                logger.warning("cgroups: monitors stay in corrald's cgroup: \(error)")
+            }
             logger.info("cgroups: containers in /\(held.containerParent)/NAME, monitors in /\(held.monitorLeaf) (held by corrald --hold-cgroups)")
             return
         }

@@ -19,37 +19,18 @@ final class MonitorProcess {
 
     /// Starts `corral-monitor --supervise` for the canonical definition `running`, in a session
     /// of its own (so it outlives corrald: KillMode=process), stdin and stdout on /dev/null,
-    /// stderr on the container's log.
-    static func spawn(monitor: String, running: String, source: String, options: DaemonOptions, name: String) throws -> MonitorProcess {
+    /// stderr on the container's log — in the cgroup2 directory `cgroup` from its first
+    /// instruction when one is given (the holder's monitor leaf).
+    static func spawn(monitor: String, running: String, source: String, options: DaemonOptions, name: String,
+                      cgroup: OwnedDescriptor? = nil) throws -> MonitorProcess {
         let arguments = [monitor, "--supervise", "--source", source, "--log-dir", options.logDirectory,
                          "--state-dir", options.stateDirectory, "--template-dir", options.templateDirectory,
                          "--overlay-dir", options.overlayDirectory, "--network-dir", options.networkDirectory,
                          "--cgroup-parent", options.cgroupParent, running]
-        // Opened here, not by posix_spawn: a log that cannot be opened is then named as such.
+        // Opened here, not by the child: a log that cannot be opened is then named as such.
         let logPath = "\(options.logDirectory)/\(name).log"
         let log = try OwnedDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, log.rawValue, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // corrald blocks the signals it reads from a signalfd; the monitor starts clean.
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | ProcessControl.spawnNewSession)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, monitor, &actions, &attributes, &argv, environ)
-        guard result == 0 else { throw SystemCallError("posix_spawn", [monitor], errno: result) }
+        let pid = try ProcessControl.spawn(arguments, standardError: log, intoCgroup: cgroup)
         guard let pidDescriptor = ProcessControl.pidDescriptor(of: pid) else {
             throw SystemCallError.last("pidfd_open", "monitor pid \(pid)")
         }

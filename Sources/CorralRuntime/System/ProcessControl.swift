@@ -4,8 +4,32 @@ import Glibc
 /// The process calls corrald needs and Glibc does not offer, so that only the runtime touches
 /// the C shim.
 public enum ProcessControl {
-    /// posix_spawn's POSIX_SPAWN_SETSID: a session of its own for the spawned process.
-    public static let spawnNewSession: Int16 = CORRAL_POSIX_SPAWN_SETSID
+    /// Starts `arguments[0]` as posix_spawn would — stdin and stdout on /dev/null, stderr on
+    /// `standardError`, a session of its own, every signal at its default and unblocked — and
+    /// cloned straight into the cgroup2 directory `cgroup` when given (see corral_spawn). An
+    /// exec that fails is reported as posix_spawn reports it: as an error of the call.
+    public static func spawn(_ arguments: [String], standardError: OwnedDescriptor,
+                             intoCgroup cgroup: OwnedDescriptor? = nil) throws(SystemCallError) -> pid_t {
+        let input = try OwnedDescriptor.open("/dev/null", O_RDONLY)
+        let output = try OwnedDescriptor.open("/dev/null", O_WRONLY)
+        let report = try Pipe()
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        let call = cgroup == nil ? "clone3" : "clone3 (CLONE_INTO_CGROUP)"
+        let pid = corral_spawn(arguments[0], &argv, environ, input.rawValue, output.rawValue, standardError.rawValue,
+                               report.writing.rawValue, cgroup?.rawValue ?? -1)
+        guard pid > 0 else { throw SystemCallError(call, [arguments[0]], errno: Int32(-pid)) }
+        report.writing.close()
+        var childError: Int32 = 0
+        var count = 0
+        repeat {
+            count = read(report.reading.rawValue, &childError, MemoryLayout<Int32>.size)
+        } while count < 0 && errno == EINTR
+        guard count == MemoryLayout<Int32>.size else { return pid_t(pid) }  // end of file: it exec'd
+        // It failed before its exec and has exited: reaped here, never seen by the caller.
+        while waitpid(pid_t(pid), nil, 0) < 0 && errno == EINTR {}
+        throw SystemCallError("execve", [arguments[0]], errno: childError)
+    }
 
     /// Marks every descriptor from 3 up close-on-exec: what this process inherited must not
     /// reach what it spawns.
