@@ -22,7 +22,7 @@ enum CgroupHolder {
         do {
             let signals = try BlockedSignals([SIGTERM, SIGINT])
             guard let layout = CgroupLayout.detect(), case .unified(let root) = layout, let own = DelegatedCgroup.ownCgroup(),
-                  let delegated = DelegatedCgroup(own: own, layout: layout, underSystemd: getenv("INVOCATION_ID") != nil, leafName: "holder")
+                  let delegated = DelegatedCgroup(own: own, layout: layout, underSystemd: SystemdNotifier.underSystemd, leafName: "holder")
             else {
                 logger.critical("corrald --hold-cgroups: needs a cgroup2 subtree delegated by systemd (Delegate=yes on a pure cgroup v2 host)")
                 return 1

@@ -127,7 +127,7 @@ final class Daemon {
     ///   must then stop them: see CgroupHolder);
     /// - on a hybrid or v1 host, below the `corral` default, outside every unit.
     private func useDelegatedCgroup() throws {
-        guard !options.cgroupParentIsExplicit, getenv("INVOCATION_ID") != nil, let layout = CgroupLayout.detect() else { return }
+        guard !options.cgroupParentIsExplicit, SystemdNotifier.underSystemd, let layout = CgroupLayout.detect() else { return }
         guard case .unified(let root) = layout else {
             containersSurviveRestart = true
             return
@@ -242,7 +242,7 @@ final class Daemon {
     /// nil for a stop, a shutdown, a stop or restart of the holder's unit (which takes the
     /// containers with it), or when not under systemd.
     private func restartingUnit() -> String? {
-        guard getenv("INVOCATION_ID") != nil, let unit = DelegatedCgroup.ownCgroup().flatMap(DelegatedCgroup.unit(of:)) else { return nil }
+        guard SystemdNotifier.underSystemd, let unit = DelegatedCgroup.ownCgroup().flatMap(DelegatedCgroup.unit(of:)) else { return nil }
         do {
             let jobs = try SystemdJob.listing()
             guard SystemdJob.jobType(of: unit, inListing: jobs) == "restart" else { return nil }

@@ -21,6 +21,10 @@ final class SystemdNotifier {
         }
     }
 
+    /// Started by systemd as a service: it sets INVOCATION_ID for every unit it runs (a notify
+    /// socket only for Type=notify).
+    static var underSystemd: Bool { getenv("INVOCATION_ID") != nil }
+
     /// Under systemd (a notify socket to send to).
     var isActive: Bool { socketPath != nil && descriptor >= 0 }
 
