@@ -50,6 +50,9 @@ let package = Package(
         .executableTarget(
             name: "corral-bench-parse", dependencies: ["CorralDomain"],
             path: "Benchmarks/corral-bench-parse"),
+        .executableTarget(
+            name: "corral-floor-plan", dependencies: ["CorralDomain", "CorralRuntime"],
+            path: "Benchmarks/corral-floor-plan"),
         .testTarget(
             name: "CorralDomainTests", dependencies: ["CorralDomain"],
             exclude: ["Fixtures"]),

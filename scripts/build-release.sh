@@ -7,7 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 products=${*:-corralctl corral-monitor corrald}
+# -disable-concrete-type-metadata-mangled-name-accessors: code reaches a generic type's metadata
+# (Set<String>, [ContainerPath: Int], …) through its accessor, not by demangling its name at
+# first use, which also scanned every protocol conformance of the binary to check the type's
+# requirements: a third of `corralctl run`'s instructions before (docs/ARCHITECTURE.md §3).
 flags=(-c release --scratch-path .build-static --static-swift-stdlib
+       -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
        -Xswiftc -static-executable
        -Xlinker -licuuc -Xlinker -licudata -Xlinker -lz -Xlinker -llzma -Xlinker -lstdc++ -Xlinker -lm)
 for product in $products; do

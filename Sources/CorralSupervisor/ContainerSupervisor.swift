@@ -36,9 +36,8 @@ public final class ContainerSupervisor {
         ttys = try (1..<max(1, domain.consoles.count)).map {
             try TTYConsole(number: $0, container: domain.name, logDirectory: logDirectory, state: state)
         }
-        let pid = getpid()
-        record = ContainerRecord(name: domain.name, phase: .starting, monitorPID: pid,
-                                 monitorStartTime: ProcessIdentity.startTime(of: pid) ?? 0,
+        record = ContainerRecord(name: domain.name, phase: .starting, monitorPID: getpid(),
+                                 monitorStartTime: ProcessIdentity.ownStartTime,
                                  definition: definition, since: WallClock.now())
     }
 

@@ -132,8 +132,11 @@ public enum ContainerLauncher {
                               stopRequests: BlockedSignals? = nil) throws -> LaunchedContainer {
         ignoreBrokenPipes
         try refuseUnsupported(domain, file: file)
-        // Only when a writable host directory is bound: reading mountinfo costs a little.
-        let writableBinds = domain.filesystems.contains { if case .mount = $0.source { !$0.readOnly } else { false } }
+        // Only when a writable host directory is bound below the root (the root itself is
+        // never unlocked): reading mountinfo costs a little.
+        let writableBinds = domain.filesystems.contains {
+            if case .mount = $0.source { !$0.readOnly && !$0.target.isRoot } else { false }
+        }
         let hostMounts = writableBinds ? HostMounts() : nil
         let consoles = console.map { [$0.slavePath] + ttys.map(\.slavePath) } ?? []
         let plan = MountPlan(domain: domain, paths: paths, consoles: consoles,

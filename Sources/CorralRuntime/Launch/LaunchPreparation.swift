@@ -111,14 +111,6 @@ final class LaunchPreparation {
         context.seccompProgram = UnsafePointer(program)
     }
 
-    /// The device number and permissions of a host character device outside /dev/pts.
-    static func characterDevice(_ path: String) -> (number: UInt64, mode: UInt32)? {
-        guard !path.hasPrefix("/dev/pts/") else { return nil }
-        var status = stat()
-        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFCHR else { return nil }
-        return (UInt64(status.st_rdev), UInt32(status.st_mode & 0o7777))
-    }
-
     /// Signals this process ignores or handles (the caller's SIG_IGN for SIGPIPE, say).
     static func signalsNotAtDefault() -> [Int32] {
         (1..<Int32(65)).filter { $0 != SIGKILL && $0 != SIGSTOP && corral_signal_is_default($0) == 0 }
@@ -171,12 +163,7 @@ final class LaunchPreparation {
         case .hostDevice(let path):
             source = path
             targetIsFile = true
-            // Init makes its mounts as the host's root, before it enters its user namespace: a
-            // node instead of a bind mount for the standard character devices (not for the
-            // console pty, which belongs to one devpts instance, nor for masks, which must be
-            // read-only mounts).
-            if step.target.components.first == "dev", !step.flags.contains(.readOnly),
-               let node = LaunchPreparation.characterDevice(path) {
+            if let node = StandardDeviceNode.node(for: step) {
                 kind = .deviceNode
                 device = node
             } else {

@@ -73,8 +73,7 @@ public struct LauncherClaim {
 
     /// Records this process as the container's launcher, and `initPID` once it runs.
     func record(initPID: pid_t? = nil, definition: String? = nil) throws {
-        let pid = getpid()
-        var record = Record(launcherPID: pid, launcherStartTime: ProcessIdentity.startTime(of: pid) ?? 0)
+        var record = Record(launcherPID: getpid(), launcherStartTime: ProcessIdentity.ownStartTime)
         if let initPID {
             record.initPID = initPID
             record.initStartTime = ProcessIdentity.startTime(of: initPID) ?? 0

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Identifies a process beyond its pid: its start time since boot, which a reused pid does
 /// not share.
 public enum ProcessIdentity {
@@ -8,6 +10,9 @@ public enum ProcessIdentity {
         let fields = stat[stat.index(after: closing)...].split(separator: " ")
         return fields.count > 19 ? UInt64(fields[19]) : nil
     }
+
+    /// This process's own start time, read once (a launch records it twice).
+    public static let ownStartTime: UInt64 = startTime(of: getpid()) ?? 0
 
     /// Whether the process `pid` that started at `startTime` still runs.
     public static func isAlive(_ pid: Int32, startTime: UInt64) -> Bool {
