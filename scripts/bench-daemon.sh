@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# corrald at scale: N containers (default 200) whose init is `sleep`, dropped into the
-# definitions directory at once. Measures: time until all run, corrald's RSS, each monitor's
-# PSS (/proc/PID/smaps_rollup), a SIGHUP reload with nothing changed, and stopping them all.
-# Goals: PSS per container <= 1 MiB, corrald RSS < 40 MB, reload < 100 ms.
+# corrald at scale, for each count in COUNTS (default "200 1000"), in one invocation: that many
+# containers whose init is `sleep`, dropped into the definitions directory at once. Measures
+# the time until all run, corrald's RSS, each monitor's PSS (/proc/PID/smaps_rollup), a SIGHUP
+# reload with nothing changed, and stopping them all (SIGTERM to corrald); then prints each
+# figure beside the growth from the first count to the last. The state directory is a tmpfs,
+# as /run/corral is on a systemd host.
+# Goals at 1,000: all running within 4 s, all stopped within 3 s, SIGHUP within 50 ms, corrald
+# RSS within 20 MiB, PSS per monitor <= 1 MiB; every figure linear in the count.
 # busybox sleep as PID 1 ignores SIGTERM, so the definitions name SIGKILL as stop signal.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,7 +14,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_packages $BUILD_PACKAGES busybox-static
 ensure_swift
-count=${COUNT:-200}
+counts=${COUNTS:-${COUNT:-200 1000}}
 
 echo "bench-daemon: building the static release binaries"
 bin=$(scripts/build-release.sh corrald corral-monitor corralctl)
@@ -19,15 +23,24 @@ work=$(mktemp -d /tmp/corral-bench-daemon.XXXXXX)
 daemon_pid=""
 cleanup() {
     [ -n "$daemon_pid" ] && kill -TERM "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+    # The rounds' state directories are tmpfs mounts (as /run is under systemd).
+    for state in "$work"/round-*/state; do mountpoint -q "$state" && umount "$state"; done
     rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work"/rootfs/bin "$work"/rootfs/proc "$work"/rootfs/sys "$work"/rootfs/dev "$work"/containers "$work"/staged \
-    "$work"/state "$work"/log
+mkdir -p "$work"/rootfs/bin "$work"/rootfs/proc "$work"/rootfs/sys "$work"/rootfs/dev
 cp /bin/busybox "$work"/rootfs/bin/busybox
 ln -s busybox "$work"/rootfs/bin/sleep
-for i in $(seq -w 1 "$count"); do
-    cat > "$work/staged/c$i.xml" <<XML
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# One round with $1 containers; appends "count up_ms rss_kib pss_mean pss_max hup_ms stop_ms".
+round() {
+    local count=$1 round=$work/round-$1
+    mkdir -p "$round"/containers "$round"/staged "$round"/state "$round"/log
+    mount -t tmpfs -o mode=0755 bench-state "$round"/state
+    for i in $(seq -w 1 "$count"); do
+        cat > "$round/staged/c$i.xml" <<XML
 <domain type='lxc'>
   <name>c$i</name>
   <os><type>exe</type><init>/bin/sleep</init><initarg>infinity</initarg></os>
@@ -37,39 +50,65 @@ for i in $(seq -w 1 "$count"); do
   <metadata><corral:container xmlns:corral='https://corral.dev/xmlns/container/1'><corral:stop signal='SIGKILL'/></corral:container></metadata>
 </domain>
 XML
-done
+    done
+    "$bin"/corrald --config /dev/null --config-dir "$round"/containers --state-dir "$round"/state --log-dir "$round"/log \
+        --monitor "$bin"/corral-monitor 2> "$round"/corrald.log &
+    daemon_pid=$!
+    until [ -e "$round"/state/corrald.pid ]; do sleep 0.01; done
 
-"$bin"/corrald --config /dev/null --config-dir "$work"/containers --state-dir "$work"/state --log-dir "$work"/log \
-    --monitor "$bin"/corral-monitor 2> "$work"/corrald.log &
-daemon_pid=$!
-until [ -e "$work"/state/corrald.pid ]; do sleep 0.01; done
+    local start up
+    start=$(now_ms)
+    mv "$round"/staged/*.xml "$round"/containers/
+    until [ "$(grep -l '^phase=running' "$round"/state/*.state 2>/dev/null | wc -l)" -ge "$count" ]; do sleep 0.02; done
+    up=$(( $(now_ms) - start ))
+    echo "bench-daemon: $count containers running $up ms after their files were dropped" >&2
 
-running() { grep -l '^phase=running' "$work"/state/*.state 2>/dev/null | wc -l; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+    sleep 1
+    local rss total=0 max=0 monitors=0 pss
+    rss=$(awk '/VmRSS/ {print $2}' /proc/$daemon_pid/status)
+    for pid in $(pgrep -x corral-monitor); do
+        pss=$(awk '/^Pss:/ {print $2}' /proc/$pid/smaps_rollup)
+        total=$(( total + pss )); monitors=$(( monitors + 1 ))
+        [ "$pss" -gt "$max" ] && max=$pss
+    done
 
-start=$(now_ms)
-mv "$work"/staged/*.xml "$work"/containers/
-until [ "$(running)" -ge "$count" ]; do sleep 0.02; done
-up=$(( $(now_ms) - start ))
-echo "bench-daemon: $count containers running $up ms after their files were dropped"
+    kill -HUP $daemon_pid
+    until grep -q "SIGHUP: re-read" "$round"/corrald.log; do sleep 0.01; done
+    local hup
+    hup=$(grep "SIGHUP: re-read" "$round"/corrald.log | sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' | head -1)
 
-sleep 1
-rss=$(awk '/VmRSS/ {print $2}' /proc/$daemon_pid/status)
-total=0; max=0; monitors=0
-for pid in $(pgrep -x corral-monitor); do
-    pss=$(awk '/^Pss:/ {print $2}' /proc/$pid/smaps_rollup)
-    total=$(( total + pss )); monitors=$(( monitors + 1 ))
-    [ "$pss" -gt "$max" ] && max=$pss
-done
-echo "bench-daemon: corrald RSS $(( rss / 1024 )) MiB ($rss KiB)   (goal < 40 MB)"
-echo "bench-daemon: monitor PSS mean $(( total / monitors )) KiB, max $max KiB over $monitors monitors   (goal <= 1024 KiB)"
+    start=$(now_ms)
+    kill -TERM $daemon_pid
+    wait $daemon_pid
+    daemon_pid=""
+    local stop=$(( $(now_ms) - start ))
+    echo "bench-daemon: all $count stopped and corrald exited in $stop ms" >&2
+    echo "$count $up $rss $(( total / monitors )) $max ${hup:-?} $stop" >> "$work/results"
+    umount "$round"/state
+    rm -rf "$round"
+}
 
-kill -HUP $daemon_pid
-until grep -q "SIGHUP: re-read" "$work"/corrald.log; do sleep 0.01; done
-grep "SIGHUP: re-read" "$work"/corrald.log | sed 's/^.*SIGHUP/bench-daemon: SIGHUP/' | sed 's/$/   (goal < 100 ms)/'
+for count in $counts; do round "$count"; done
 
-start=$(now_ms)
-kill -TERM $daemon_pid
-wait $daemon_pid
-daemon_pid=""
-echo "bench-daemon: all $count stopped and corrald exited in $(( $(now_ms) - start )) ms"
+python3 - "$work/results" <<'PY'
+import sys
+rows = [line.split() for line in open(sys.argv[1])]
+first, last = rows[0], rows[-1]
+figures = [
+    ("all running after the drop (ms)", 1, "<= 4000 at 1,000"),
+    ("corrald RSS (KiB)", 2, "<= 20480 at 1,000"),
+    ("PSS per monitor, mean (KiB)", 3, "<= 1024"),
+    ("PSS per monitor, max (KiB)", 4, "<= 1024"),
+    ("SIGHUP with nothing changed (ms)", 5, "<= 50 at 1,000"),
+    ("SIGTERM: stop all, exit (ms)", 6, "<= 3000 at 1,000"),
+]
+header = "".join(f"{row[0]:>10}" for row in rows)
+print(f"{'containers':34}{header}   growth ×{int(last[0]) / int(first[0]):.0f}   goal")
+for name, column, goal in figures:
+    values = "".join(f"{row[column]:>10}" for row in rows)
+    try:
+        growth = f"×{float(last[column]) / float(first[column]):.1f}"
+    except (ValueError, ZeroDivisionError):
+        growth = "?"
+    print(f"{name:34}{values}   {growth:>9}   {goal}")
+PY

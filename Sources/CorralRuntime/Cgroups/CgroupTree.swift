@@ -14,6 +14,10 @@ enum CgroupTree {
 
     /// Removes `path` and every cgroup below it (children first); true while something is left.
     static func remove(_ path: String) -> Bool {
+        // Usually a container's cgroup has no children left: one rmdir, without listing the
+        // directory (with a thousand containers stopping, every cgroup call waits for the
+        // kernel's one cgroup mutex). EBUSY means children, or processes still leaving.
+        if rmdir(path) == 0 || errno == ENOENT { return false }
         let directory = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { return errno != ENOENT }
         removeChildren(of: directory)

@@ -105,6 +105,9 @@ public final class ContainerCgroup {
     /// its own, where a pending SIGKILL would wait forever. Failures mean the group is already
     /// empty or gone, which is the goal.
     public func killAll() {
+        // Not cgroup.kill alone on a hybrid host: a process may be in the container's cgroup of
+        // one v1 hierarchy only (a host process joined there), and a task frozen by the v1
+        // freezer does not die of SIGKILL until thawed (RobustnessTests has both).
         if case .unified = layout, let directory = plan.unifiedDirectory, ContainerCgroup.set("\(directory)/cgroup.kill", "1") {
             return
         }
@@ -153,6 +156,10 @@ public final class ContainerCgroup {
     /// a moment for killed processes to leave.
     public func remove() {
         for _ in 0..<200 {
+            // The inner cgroups first, by name: then the outer ones are usually empty and go
+            // with one rmdir each, without a walk (EBUSY here: what the container made below
+            // its cgroup, or a process still leaving — the walk of the outer one handles both).
+            for inner in plan.payloadDirectories { _ = rmdir(inner) }
             let remaining = plan.containerDirectories.filter { CgroupTree.remove($0) }
             if remaining.isEmpty { break }
             usleep(5000)
