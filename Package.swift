@@ -58,7 +58,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "CorralCLITests", dependencies: ["corralctl"]),
         .target(name: "CorralTestSupport", path: "Tests/CorralTestSupport", exclude: ["Probe"]),
-        .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime", "CorralTestSupport", "corralctl"]),
+        .testTarget(name: "CorralRuntimeTests", dependencies: ["CorralRuntime", "CorralTestSupport", "corralctl", "corral-floor-plan"]),
         .testTarget(name: "CorralSupervisorTests", dependencies: ["CorralSupervisor"]),
         .testTarget(
             name: "EndToEndTests",
