@@ -55,6 +55,7 @@ definition disk '[ -b /hostdev/loop0 ] &amp;&amp; echo node-present; head -c 512
 definition bomb '/bin/probe forkbomb' "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:pids max='40'/></c:container></metadata>"
 definition web 'trap "exit 0" TERM; while true; do sleep 1 &amp; wait; done' "<memory unit='MiB'>96</memory>"
 mv "$initramfs/corral/tests/web.xml" "$initramfs/corral/staged/web.xml"
+definition quick '/bin/true' ""
 definition stuck "trap '' TERM; sleep 1000 &amp; sleep 1000 &amp; echo started; wait; wait" \
     "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop timeout='1'/></c:container></metadata>"
 
@@ -107,6 +108,16 @@ limit=$(cat $unit/containers/web/memory.max 2>/dev/null)
 grep -qx "$daemon" $unit/daemon/cgroup.procs && [ ! -s $unit/cgroup.procs ] && result daemon-in-a-leaf yes || result daemon-in-a-leaf no "$(cat $unit/cgroup.procs)"
 kill -TERM $daemon; wait $daemon
 [ ! -e $unit/containers/web ] && result delegated-cgroup-removed yes || result delegated-cgroup-removed no "$(ls $unit/containers)"
+# A figure, not a test: what its cgroup costs a start on pure cgroup2, where init is cloned
+# straight into it (CLONE_INTO_CGROUP) — runs alternated, /proc/uptime's centiseconds summed.
+centiseconds() { read up rest < /proc/uptime; echo "${up%.*}${up#*.}"; }
+with=0; without=0
+for i in $(seq 20); do
+    t0=$(centiseconds); run quick >/dev/null; t1=$(centiseconds)
+    /corral/corral-monitor /corral/tests/quick.xml --state-dir /run/corral --no-cgroup >/dev/null 2>&1; t2=$(centiseconds)
+    with=$((with + t1 - t0)); without=$((without + t2 - t1))
+done
+echo "VMTEST bench: 20 starts of /bin/true under TCG: with its cgroup $((with * 10)) ms, without $((without * 10)) ms, corral-cgroup/corral $((with * 100 / (without > 0 ? without : 1)))%"
 echo "VMTEST DONE"
 poweroff -f
 INIT

@@ -16,21 +16,14 @@ public final class LaunchedContainer {
     private let claimedDevices: [OwnedDescriptor]
     /// Who launched it, for a later start after this launcher was killed.
     private let claim: LauncherClaim?
-    /// The NATed networks it joined: it leaves them at its end (the last one out deletes the
-    /// network's masquerade rule).
-    var natNetworks: [NetworkNAT] = []
-    /// Its name, for the networks' users.
-    var name = ""
-    /// Host NICs moved into it (`<hostdev type='net'>`): their host names and their indices in
-    /// its namespace, which is held open (with the launcher's own) to move them back at its end.
-    var movedNICs: [MovedNIC] = []
-    var networkNamespace: OwnedDescriptor?
-    var home: OwnedDescriptor?
+    /// What it took from the host's networks, given back at its end.
+    var network: NetworkHoldings
     /// Told of what its end could not undo (a NAT rule nft would not delete), for the log.
     public var onCleanUpProblem: (String) -> Void = { FileIO.writeAll(2, "corral: \($0)\n") }
 
-    init(pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?, cgroup: ContainerCgroup?,
+    init(name: String, pid: pid_t, pidDescriptor: OwnedDescriptor, stagingRoot: String?, cgroup: ContainerCgroup?,
          claimedDevices: [OwnedDescriptor] = [], claim: LauncherClaim? = nil) {
+        network = NetworkHoldings(container: name)
         self.pid = pid
         self.pidDescriptor = pidDescriptor
         self.stagingRoot = stagingRoot
@@ -47,24 +40,7 @@ public final class LaunchedContainer {
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
         for device in claimedDevices { device.close() }
         claim?.release()
-        if !movedNICs.isEmpty {
-            do {
-                try ContainerNetwork.returnHostNICs(of: self)
-            } catch {
-                onCleanUpProblem("cannot return its host NICs (\(movedNICs.map(\.name).joined(separator: ", "))): \(error)")
-            }
-            movedNICs = []
-            networkNamespace = nil
-            home = nil
-        }
-        for network in natNetworks {
-            do {
-                try network.leave(container: name)
-            } catch {
-                onCleanUpProblem("network '\(network.network.name)': cannot remove its NAT rule: \(error)")
-            }
-        }
-        natNetworks = []
+        network.release(problem: onCleanUpProblem)
     }
 
     /// SIGKILL to every process of the container at once (its cgroup), not only init.
@@ -188,10 +164,9 @@ public enum ContainerLauncher {
             claim.release()
             throw error
         }
-        let container = LaunchedContainer(pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
+        let container = LaunchedContainer(name: domain.name, pid: pid_t(pid), pidDescriptor: OwnedDescriptor(pidDescriptor),
                                           stagingRoot: preparation.stagingRoot, cgroup: cgroup,
                                           claimedDevices: preparation.claimedDevices, claim: claim)
-        container.name = domain.name
         pipes.go.reading.close()
         var spawner: pid_t? = nil
         do {

@@ -34,7 +34,7 @@ enum ContainerNetwork {
                     return
                 case .network(let name):
                     let attachment = try NetworkAttachment.prepare(network: name, container: domain.name, initPID: pid, interface: interface,
-                                                                   paths: paths, host: host) { container.natNetworks.append($0) }
+                                                                   paths: paths, host: host) { container.network.natNetworks.append($0) }
                     master = attachment.bridge
                     addresses += attachment.addresses
                     routes += attachment.routes
@@ -58,14 +58,16 @@ enum ContainerNetwork {
         for nic in domain.hostNICs {
             try failing(label: HostNIC.label, line: nic.line, in: file) {
                 guard let link = try host.link(named: nic.device) else { throw RuntimeError("host interface '\(nic.device)' does not exist") }
-                if container.home == nil { container.home = try OwnedDescriptor.open("/proc/thread-self/ns/net", O_RDONLY) }
-                container.networkNamespace = namespace
+                if container.network.home == nil {
+                    container.network.home = try OwnedDescriptor.open("/proc/thread-self/ns/net", O_RDONLY)
+                }
+                container.network.namespace = namespace
                 try host.moveLink(index: link.index, subject: nic.device, to: namespace)
                 // Recorded at once, so a failure from here on still gives it back.
                 guard let moved = try socket.link(named: nic.device) else {
                     throw RuntimeError("'\(nic.device)' is not in the container's namespace", code: .internalError)
                 }
-                container.movedNICs.append(MovedNIC(name: nic.device, index: moved.index, kind: link.type, original: link))
+                container.network.movedNICs.append(MovedNIC(name: nic.device, index: moved.index, kind: link.type, original: link))
                 try socket.configure(index: moved.index, name: nic.device, addresses: nic.addresses, routes: nic.routes)
             }
         }
@@ -130,11 +132,11 @@ enum ContainerNetwork {
     /// another at its index. Its kind must match — a physical NIC has none, and no container
     /// can make a link without one — and its alias, which the container may have set, is
     /// cleared. Every NIC is tried; the problems are thrown together.
-    static func returnHostNICs(of container: LaunchedContainer) throws {
-        guard let namespace = container.networkNamespace, let home = container.home else { return }
+    static func returnHostNICs(_ holdings: NetworkHoldings) throws {
+        guard let namespace = holdings.namespace, let home = holdings.home else { return }
         let socket = try RouteSocket(in: namespace)
         var problems: [String] = []
-        for nic in container.movedNICs {
+        for nic in holdings.movedNICs {
             do {
                 guard let link = try socket.link(index: nic.index), link.type == nic.kind else {
                     problems.append("\(nic.name): not in the container any more (it moved or deleted it); not returned")
@@ -148,13 +150,4 @@ enum ContainerNetwork {
         }
         if !problems.isEmpty { throw RuntimeError(problems.joined(separator: "; "), code: .internalError) }
     }
-}
-
-/// A host NIC moved into a container: its name on the host, its index there, its link kind
-/// (nil for a physical device), and how it was (MTU, MAC) before it went in.
-struct MovedNIC {
-    let name: String
-    let index: Int32
-    let kind: String?
-    let original: RouteSocket.LinkInfo
 }
