@@ -63,28 +63,40 @@ corral_cgroup_cmd="$corralctl run $work/true.xml --state-dir $state"
 crun_cmd="crun --cgroup-manager=disabled --root $work/run/crun run -b $work/bundle bench-\$RANDOM"
 bwrap_cmd="bwrap --bind $rootfs / --proc /proc --dev /dev --ro-bind /sys /sys --unshare-all --die-with-parent /bin/true"
 
-# The first run compiles and caches the seccomp filter, which the floor then loads.
+# The first run compiles and caches the seccomp filter, which the floor then loads. This VM's
+# speed drifts by tens of percent over minutes, and hyperfine runs each command's runs in one
+# block: so ROUNDS short hyperfine runs (each of all five commands), and each ratio is the
+# median of its per-round ratios.
 unshare --mount --propagation private sh -c "
     umount /sys/fs/cgroup/unified 2>/dev/null || true
     mount -t tmpfs -o mode=0755 bench-run '$work/run'
     $corral_cmd || { echo 'bench-start: corralctl run failed' >&2; exit 1; }
     floor_cmd=\"$work/floor $work/floor.plan $work/staging \$(ls $state/seccomp-*.bpf) /bin/true\"
     \$floor_cmd || { echo 'bench-start: the floor failed' >&2; exit 1; }
-    hyperfine --shell=none --warmup 20 --runs ${RUNS:-200} --export-json '$work/result.json' \
-        -n floor \"\$floor_cmd\" -n corral '$corral_cmd' -n corral-cgroup '$corral_cgroup_cmd' \
-        -n crun '$(echo "$crun_cmd" | sed 's/\$RANDOM/{id}/')' -n bwrap '$bwrap_cmd' --parameter-list id 1
+    for round in \$(seq ${ROUNDS:-8}); do
+        hyperfine --shell=none --warmup 10 --runs ${RUNS:-40} --export-json '$work/round-'\$round.json \
+            -n floor \"\$floor_cmd\" -n corral '$corral_cmd' -n corral-cgroup '$corral_cgroup_cmd' \
+            -n crun '$(echo "$crun_cmd" | sed 's/\$RANDOM/{id}/')' -n bwrap '$bwrap_cmd' --parameter-list id 1 >/dev/null \
+            || exit 1
+    done
 "
-python3 - "$work/result.json" <<'PY'
-import json, sys
-results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-def find(name):
-    return results[name] if name in results else next(r for key, r in results.items() if key.startswith(name))
-floor, corral, cgroup, crun, bwrap = (find(name) for name in ("floor", "corral", "corral-cgroup", "crun", "bwrap"))
-for name, r in (("floor", floor), ("corral", corral), ("corral-cgroup", cgroup), ("crun", crun), ("bwrap", bwrap)):
-    print(f"{name:13s} mean {r['mean']*1000:6.2f} ms  median {r['median']*1000:6.2f} ms")
+python3 - "$work"/round-*.json <<'PY'
+import json, statistics, sys
+names = ("floor", "corral", "corral-cgroup", "crun", "bwrap")
+rounds = []
+for path in sys.argv[1:]:
+    results = json.load(open(path))["results"]
+    rounds.append({name: next(r for r in results if r["command"] == name or r["command"].startswith(name + " "))["times"]
+                   for name in names})
+print(f"bench-start: {len(rounds)} rounds of {len(rounds[0]['floor'])} runs each")
+for name in names:
+    times = [t for r in rounds for t in r[name]]
+    print(f"{name:13s} median {statistics.median(times)*1000:6.2f} ms   per round "
+          + " ".join(f"{statistics.median(r[name])*1000:.1f}" for r in rounds))
 def ratio(a, b):
-    return f"{a['median']/b['median']:.2f}"
-print(f"medians, without cgroups: corral/floor {ratio(corral, floor)}   corral/crun {ratio(corral, crun)}   "
-      f"bwrap/crun {ratio(bwrap, crun)}   floor/crun {ratio(floor, crun)}")
-print(f"with its cgroup: corral-cgroup/corral {ratio(cgroup, corral)}")
+    values = sorted(statistics.median(r[a]) / statistics.median(r[b]) for r in rounds)
+    return f"{statistics.median(values):.2f} ({values[0]:.2f}–{values[-1]:.2f})"
+print(f"median of the rounds' ratios (range), without cgroups: corral/floor {ratio('corral', 'floor')}   "
+      f"corral/crun {ratio('corral', 'crun')}   bwrap/crun {ratio('bwrap', 'crun')}")
+print(f"with its cgroup: corral-cgroup/corral {ratio('corral-cgroup', 'corral')}")
 PY
