@@ -86,7 +86,9 @@ import Testing
         #expect(writes["/sys/fs/cgroup/cpuset/corral/cpuset.cpus"] == "@parent")
         #expect(writes["/sys/fs/cgroup/cpuset/corral/web/cpuset.mems"] == "@parent")
         #expect(writes["/sys/fs/cgroup/cpuset/corral/web/payload/cpuset.cpus"] == "@parent")
-        #expect(!writes.keys.contains { $0.contains("payload") && !$0.contains("cpuset") }, "no limit on the inner cgroup")
+        #expect(writes["/sys/fs/cgroup/cpuset/corral/web/cgroup.clone_children"] == "1", "the inner cpuset is made with the outer one's cpus")
+        #expect(!writes.keys.contains { $0.contains("payload") && !$0.contains("cpuset") && !$0.hasSuffix("clone_children") },
+                "no limit on the inner cgroup")
     }
 
     @Test func theV1DeviceListIsWrittenBeforeTheInnerCgroupExists() throws {

@@ -61,6 +61,9 @@ public final class ContainerCgroup {
                 let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])
                 let file = String(write.path[write.path.index(after: write.path.lastIndex(of: "/") ?? write.path.startIndex)...])
                 let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingASCIIWhitespace
+                // Already the parent's (a cpuset made under clone_children): writing it again
+                // would rebuild the scheduling domains for nothing (see CgroupPlan).
+                guard (FileIO.text(write.path) ?? "").trimmingASCIIWhitespace != inherited else { continue }
                 try self.write(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
             case .write(let write):
                 try self.write(write)
