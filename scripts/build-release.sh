@@ -11,10 +11,19 @@ products=${*:-corralctl corral-monitor corrald}
 # (Set<String>, [ContainerPath: Int], …) through its accessor, not by demangling its name at
 # first use, which also scanned every protocol conformance of the binary to check the type's
 # requirements: a third of `corralctl run`'s instructions before (docs/ARCHITECTURE.md §3).
+# lld with scripts/link-order.txt packs the functions a start runs together: a start of a static
+# Swift binary is mostly page faults on its text (scripts/link-order.sh says more).
 flags=(-c release --scratch-path .build-static --static-swift-stdlib
        -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
-       -Xswiftc -static-executable
+       -Xswiftc -use-ld=lld -Xswiftc -static-executable
        -Xlinker -licuuc -Xlinker -licudata -Xlinker -lz -Xlinker -llzma -Xlinker -lstdc++ -Xlinker -lm)
+if [ -s scripts/link-order.txt ]; then
+    # Named by its content: SwiftPM relinks when the flags change, not when a file they name does.
+    mkdir -p .build-static
+    order=.build-static/link-order-$(sha256sum scripts/link-order.txt | cut -c1-16).txt
+    [ -e "$order" ] || cp scripts/link-order.txt "$order"
+    flags+=(-Xlinker --symbol-ordering-file="$PWD/$order" -Xlinker --no-warn-symbol-ordering)
+fi
 for product in $products; do
     echo "build-release: $product" >&2
     # The linker warns that glibc's NSS and libxml2's nanohttp need shared libraries at run
