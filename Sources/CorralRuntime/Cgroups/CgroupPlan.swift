@@ -127,15 +127,17 @@ public struct CgroupPlan: Sendable, Equatable {
                     if controllers.contains("cpuset") {
                         // A v1 cpuset takes no task until it has cpus and mems: each level
                         // inherits its parent's, the container's own may narrow the cpus.
-                        // Written only where they differ (ContainerCgroup): writing a cpuset's
-                        // cpus rebuilds the kernel's scheduling domains, a walk of every cpuset
-                        // on the host — with clone_children set on each level, the next level
-                        // is created with its parent's cpus and mems, and nothing is rebuilt.
+                        // Load balancing off first, while the cpus are still empty: giving a
+                        // load-balanced cpuset cpus, or removing one that has them, rebuilds the
+                        // kernel's scheduling domains, a walk of every cpuset on the host — twice
+                        // per level and container. (The flag of a cpuset below a load-balanced
+                        // root changes nothing: the root's domain spans every CPU.) Each value is
+                        // written only where it differs (ContainerCgroup).
                         let own = index == components.count - 1 && limits.cpuset != nil
+                        steps.append(.write(Write(path: "\(directory)/cpuset.sched_load_balance", value: "0", element: "cpuset")))
                         steps.append(.write(Write(path: "\(directory)/cpuset.cpus", value: own ? limits.cpuset ?? "" : "@parent",
                                                   element: own ? "<vcpu cpuset>" : "cpuset")))
                         steps.append(.write(Write(path: "\(directory)/cpuset.mems", value: "@parent", element: "cpuset")))
-                        steps.append(.write(Write(path: "\(directory)/cgroup.clone_children", value: "1", element: "cpuset")))
                     }
                     guard index == components.count - 1 else { continue }
                     // The outer cgroup: limits and the device list, before the inner one exists

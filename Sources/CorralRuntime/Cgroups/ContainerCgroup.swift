@@ -61,14 +61,21 @@ public final class ContainerCgroup {
                 let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.endIndex)])
                 let file = String(write.path[write.path.index(after: write.path.lastIndex(of: "/") ?? write.path.startIndex)...])
                 let inherited = (FileIO.text("\(parent)/\(file)") ?? "").trimmingASCIIWhitespace
-                // Already the parent's (a cpuset made under clone_children): writing it again
-                // would rebuild the scheduling domains for nothing (see CgroupPlan).
-                guard (FileIO.text(write.path) ?? "").trimmingASCIIWhitespace != inherited else { continue }
-                try self.write(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
+                try writeIfChanged(CgroupPlan.Write(path: write.path, value: inherited, element: write.element))
+            case .write(let write) where write.path.contains("/cpuset."):
+                try writeIfChanged(write)
             case .write(let write):
                 try self.write(write)
             }
         }
+    }
+
+    /// A cpuset file is written only when its value changes: every change of a load-balanced
+    /// cpuset rebuilds the kernel's scheduling domains (see CgroupPlan), and the shared parent
+    /// levels already hold their values from an earlier start.
+    private func writeIfChanged(_ write: CgroupPlan.Write) throws {
+        guard (FileIO.text(write.path) ?? "").trimmingASCIIWhitespace != write.value else { return }
+        try self.write(write)
     }
 
     /// A container in a user namespace manages its own subtree (systemd does): its root owns
