@@ -173,6 +173,40 @@ struct CgroupTests {
     /// `<blkiotune><weight>` is written where this host has the file — in the container's own
     /// cgroup (blkio.weight on v1, io.weight on cgroup2), probed there rather than at a
     /// hierarchy's root, which has no io.weight — or refused, naming the element.
+    /// `<vcpu cpuset>` pins the container's processes, seen from inside; on a v1 host each of its
+    /// cpusets has load balancing off (so giving it cpus or removing it rebuilds no scheduling
+    /// domains) and the container still runs on every CPU it is given.
+    @Test func aCpusetPinsTheContainer() throws {
+        let v1 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpuset/cgroup.procs")
+        try ContainerSandbox.with { sandbox in
+            let pinned = try sandbox.run(sandbox.domain("pinned", script: "grep Cpus_allowed_list /proc/self/status",
+                                                        extra: "<vcpu cpuset='0'>1</vcpu>"))
+            #expect(pinned.status == 0, "\(pinned.errors)")
+            #expect(pinned.output.hasSuffix("\t0\n"), "\(pinned.output)")
+            let all = (try? String(contentsOfFile: "/sys/fs/cgroup/cpuset/cpuset.effective_cpus", encoding: .utf8))
+                ?? (try? String(contentsOfFile: "/sys/fs/cgroup/cpuset.cpus.effective", encoding: .utf8)) ?? ""
+            let free = try sandbox.run(sandbox.domain("free", script: "grep Cpus_allowed_list /proc/self/status"))
+            #expect(free.output.hasSuffix("\t\(all.trimmingCharacters(in: .whitespacesAndNewlines))\n"), "\(free.output) against \(all)")
+            if v1 {
+                let outer = "/sys/fs/cgroup/cpuset/\(sandbox.cgroupParent)"
+                let release = "\(sandbox.directory)/release"
+                try Data().write(to: URL(fileURLWithPath: release))
+                let container = try sandbox.start(sandbox.domain("held", script: "while [ -e /host/release ]; do sleep 0.05; done",
+                    devices: "<filesystem type='mount'><source dir='\(sandbox.directory)'/><target dir='/host'/></filesystem>"), name: "held")
+                let inner = "\(outer)/held/payload/cpuset.sched_load_balance"
+                ContainerSandbox.waitUntil({ FileManager.default.fileExists(atPath: inner) }, while: { container.isRunning })
+                for file in ["\(outer)/cpuset.sched_load_balance", "\(outer)/held/cpuset.sched_load_balance", inner] {
+                    #expect((try? String(contentsOfFile: file, encoding: .utf8)) == "0\n", "\(file)")
+                }
+                try FileManager.default.removeItem(atPath: release)
+                container.waitUntilExit()
+                #expect(container.terminationStatus == 0)
+            }
+            Self.expectNoCgroup("pinned", in: sandbox)
+            Self.expectNoCgroup("held", in: sandbox)
+        }
+    }
+
     @Test func aWeightIsHonouredWhereTheHostHasItOrRefusedNamingItsElement() throws {
         let v1 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/blkio/cgroup.procs")
         let root = v1 ? "/sys/fs/cgroup/blkio" : "/sys/fs/cgroup"
