@@ -4,6 +4,9 @@
 # installed on this host) with an initramfs holding busybox, the static release corral-monitor,
 # a busybox container rootfs and the test script, which runs containers and prints one
 # "VMTEST name PASS|FAIL" line each on the serial console. Exits non-zero unless all pass.
+# VM_BENCH_COUNTS="20 100" also runs corrald with that many containers at once on pure cgroup2
+# and prints how long they took to run and to stop (a figure, not a test; TCG makes every
+# system call slow, so only the growth between the counts means anything).
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "vm-test: needs root (static build tools, cpio of device nodes)" >&2; exit 1; }
@@ -55,6 +58,7 @@ definition disk '[ -b /hostdev/loop0 ] &amp;&amp; echo node-present; head -c 512
 definition bomb '/bin/probe forkbomb' "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:pids max='40'/></c:container></metadata>"
 definition web 'trap "exit 0" TERM; while true; do sleep 1 &amp; wait; done' "<memory unit='MiB'>96</memory>"
 mv "$initramfs/corral/tests/web.xml" "$initramfs/corral/staged/web.xml"
+[ -z "${VM_BENCH_COUNTS:-}" ] || echo "$VM_BENCH_COUNTS" > "$initramfs/corral/bench-counts"
 definition quick '/bin/true' ""
 definition stuck "trap '' TERM; sleep 1000 &amp; sleep 1000 &amp; echo started; wait; wait" \
     "<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop timeout='1'/></c:container></metadata>"
@@ -118,6 +122,30 @@ for i in $(seq 20); do
     with=$((with + t1 - t0)); without=$((without + t2 - t1))
 done
 echo "VMTEST bench: 20 starts of /bin/true under TCG: with its cgroup $((with * 10)) ms, without $((without * 10)) ms, corral-cgroup/corral $((with * 100 / (without > 0 ? without : 1)))%"
+if [ -e /corral/bench-counts ]; then
+    for count in $(cat /corral/bench-counts); do
+        bench=/bench/$count
+        mkdir -p $bench/staged $bench/containers $bench/state
+        for i in $(seq $count); do
+            cat > $bench/staged/b$i.xml <<XML
+<domain type='lxc'><name>b$i</name><os><type>exe</type><init>/bin/sleep</init><initarg>1000000</initarg></os>
+<devices><filesystem type='mount'><source dir='/corral/rootfs'/><target dir='/'/><readonly/></filesystem></devices>
+<metadata><c:container xmlns:c='https://corral.dev/xmlns/container/1'><c:stop signal='SIGKILL'/></c:container></metadata></domain>
+XML
+        done
+        /corral/corrald --config /dev/null --config-dir $bench/containers --state-dir $bench/state --log-dir $bench \
+            --monitor /corral/corral-monitor > $bench/corrald.log 2>&1 &
+        daemon=$!
+        for i in $(seq 600); do [ -e $bench/state/corrald.pid ] && break; sleep 0.1; done
+        t0=$(centiseconds)
+        mv $bench/staged/*.xml $bench/containers/
+        for i in $(seq 6000); do [ "$(grep -l '^phase=running' $bench/state/*.state 2>/dev/null | wc -l)" -ge $count ] && break; sleep 0.1; done
+        t1=$(centiseconds)
+        kill -TERM $daemon; wait $daemon
+        t2=$(centiseconds)
+        echo "VMTEST bench-daemon: $count containers running $(( (t1 - t0) * 10 )) ms after the drop, all stopped $(( (t2 - t1) * 10 )) ms after SIGTERM"
+    done
+fi
 echo "VMTEST DONE"
 poweroff -f
 INIT
