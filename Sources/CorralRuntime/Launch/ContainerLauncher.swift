@@ -18,6 +18,9 @@ public final class LaunchedContainer {
     private let claim: LauncherClaim?
     /// What it took from the host's networks, given back at its end.
     var network: NetworkHoldings
+    /// Init's start time, read once (/proc/PID/stat): the launcher record, the host ends'
+    /// aliases and a NATed network's users all name init by pid and start time.
+    lazy var initStartTime: UInt64 = ProcessIdentity.startTime(of: pid) ?? 0
     /// Told of what its end could not undo (a NAT rule nft would not delete), for the log.
     public var onCleanUpProblem: (String) -> Void = { FileIO.writeAll(2, "corral: \($0)\n") }
 
@@ -194,7 +197,7 @@ public enum ContainerLauncher {
             pipes.go.writing.close()
             // Running: what `corralctl exec` needs to find it, and the definition as it runs.
             try FileIO.writeAtomically(domain.canonicalXML, to: claim.definitionCopy, mode: 0o600)
-            try claim.record(initPID: container.pid, definition: claim.definitionCopy)
+            try claim.record(initPID: container.pid, initStartTime: container.initStartTime, definition: claim.definitionCopy)
             spawner.map { _ = reap($0) }
         } catch {
             preparation.closeNamespaces()

@@ -71,12 +71,13 @@ public struct LauncherClaim {
     /// init's restrictions, not those of a file edited since).
     var definitionCopy: String { path + ".xml" }
 
-    /// Records this process as the container's launcher, and `initPID` once it runs.
-    func record(initPID: pid_t? = nil, definition: String? = nil) throws {
+    /// Records this process as the container's launcher, and its init (pid and start time) once
+    /// it runs.
+    func record(initPID: pid_t? = nil, initStartTime: UInt64 = 0, definition: String? = nil) throws {
         var record = Record(launcherPID: getpid(), launcherStartTime: ProcessIdentity.ownStartTime)
         if let initPID {
             record.initPID = initPID
-            record.initStartTime = ProcessIdentity.startTime(of: initPID) ?? 0
+            record.initStartTime = initStartTime
         }
         record.definition = definition
         try FileIO.writeAtomically(record.encoded, to: path)

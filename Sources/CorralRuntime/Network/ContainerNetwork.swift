@@ -20,7 +20,7 @@ enum ContainerNetwork {
         let host = try RouteSocket()
         var inside: [(interface: PlannedInterface, addresses: [IPAssignment], routes: [IPRoute])] = []
         // In every host end's alias, with its pid: what tells a leftover from a live one.
-        let initStart = ProcessIdentity.startTime(of: pid) ?? 0
+        let initStart = container.initStartTime
         for interface in planned {
             try failing(interface, in: file) {
                 var addresses = interface.definition.addresses, routes = interface.definition.routes
@@ -33,7 +33,8 @@ enum ContainerNetwork {
                     inside.append((interface, addresses, routes))
                     return
                 case .network(let name):
-                    let attachment = try NetworkAttachment.prepare(network: name, container: domain.name, initPID: pid, interface: interface,
+                    let attachment = try NetworkAttachment.prepare(network: name, container: domain.name, initPID: pid, initStart: initStart,
+                                                                   interface: interface,
                                                                    paths: paths, host: host) { container.network.natNetworks.append($0) }
                     master = attachment.bridge
                     addresses += attachment.addresses

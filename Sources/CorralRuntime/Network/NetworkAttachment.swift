@@ -12,7 +12,8 @@ struct NetworkAttachment {
     let routes: [IPRoute]
 
     /// `nat`: told of a NATed network, which the container joined (its rule is kept while it runs).
-    static func prepare(network name: String, container: String, initPID: pid_t, interface: PlannedInterface, paths: RuntimePaths,
+    static func prepare(network name: String, container: String, initPID: pid_t, initStart: UInt64, interface: PlannedInterface,
+                        paths: RuntimePaths,
                         host: RouteSocket, nat: (NetworkNAT) -> Void) throws -> NetworkAttachment {
         let network = try load(name, directory: paths.networkDirectory)
         let leases = AddressLeases(network: network.name, stateDirectory: paths.stateDirectory)
@@ -20,7 +21,7 @@ struct NetworkAttachment {
             let bridge = try bridge(of: network, host: host)
             if network.natted {
                 let rule = NetworkNAT(network: network, leases: leases)
-                try rule.join(container: container, initPID: initPID)
+                try rule.join(container: container, initPID: initPID, initStart: initStart)
                 nat(rule)
             }
             var addresses: [IPAssignment] = []

@@ -20,9 +20,9 @@ struct NetworkNAT {
         return "\(address.withHostBits(prefix: network.prefix, set: false))/\(network.prefix)"
     }
 
-    /// Records `container`'s init as a user and makes sure the rule is there. Call under the
-    /// network's lock.
-    func join(container: String, initPID: pid_t) throws {
+    /// Records `container`'s init (pid and start time) as a user and makes sure the rule is
+    /// there. Call under the network's lock.
+    func join(container: String, initPID: pid_t, initStart: UInt64) throws {
         // Masquerading needs forwarding, which is off by default; libvirt turns it on too.
         if FileIO.text("/proc/sys/net/ipv4/ip_forward")?.hasPrefix("1") != true {
             try FileIO.writeExisting("/proc/sys/net/ipv4/ip_forward", "1")
@@ -31,7 +31,7 @@ struct NetworkNAT {
         // Another live user joined when the rule was there, or added it: no nft run (a
         // process) on this start.
         let ruleKnown = !users.isEmpty
-        users.append((initPID, ProcessIdentity.startTime(of: initPID) ?? 0, container))
+        users.append((initPID, initStart, container))
         try write(users)
         guard !ruleKnown, try ruleHandle() == nil else { return }
         try nft(["add", "table", "ip", "corral"])
