@@ -36,26 +36,20 @@ public struct PlannedInterface: Sendable, Equatable {
             || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
         let readable = "vc-" + container + suffix
         if plain && NetworkInterface.isValidName(readable) { return readable }
-        let hash = fnv1a(Array(container.utf8))
-        let hex = String(hash & 0xFFFF_FFFF, radix: 16)
+        var hash = FNV1a()
+        hash.add(container)
+        let hex = String(hash.value & 0xFFFF_FFFF, radix: 16)
         return "vc-" + String(repeating: "0", count: 8 - hex.count) + hex + suffix
     }
 
     /// Six bytes of the hash of the name and position, marked locally administered and unicast.
     static func defaultMAC(container: String, index: Int) -> MACAddress {
-        let hash = fnv1a(Array(container.utf8) + [0] + Array(String(index).utf8))
-        var bytes = (0..<6).map { UInt8(truncatingIfNeeded: hash >> (8 * UInt64($0))) }
+        var hash = FNV1a()
+        hash.add(container)
+        hash.add(0)
+        hash.add(String(index))
+        var bytes = (0..<6).map { UInt8(truncatingIfNeeded: hash.value >> (8 * UInt64($0))) }
         bytes[0] = (bytes[0] & 0xFE) | 0x02
         return MACAddress(bytes: bytes)
-    }
-
-    /// FNV-1a, 64 bits: stable across runs and builds (Swift's Hasher is seeded per process).
-    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return hash
     }
 }

@@ -20,19 +20,16 @@ enum SeccompProgram {
     /// one (STATE_DIR is a tmpfs: the cache is as old as the boot, so as the kernel and
     /// libseccomp). Compiling costs more than the rest of a container's setup.
     static func program(_ profile: SeccompProfile, denied: [String], cache: String) throws -> [UInt8] {
-        // FNV-1a over what shapes the program: the denied calls joined by ',', then the rest.
-        // Hashed name by name: `joined` is generic in the standard library, and its first call
-        // costs the start more than the hash (the runtime looks up its associated types).
-        var key = UInt64(14_695_981_039_346_656_037)
-        func hash(_ text: String) {
-            for byte in text.utf8 { key = (key ^ UInt64(byte)) &* 1_099_511_628_211 }
-        }
+        // What shapes the program: the denied calls joined by ',', then the rest. Hashed name
+        // by name: `joined` is generic in the standard library, and its first call costs the
+        // start more than the hash (the runtime looks up its associated types).
+        var key = FNV1a()
         for (index, name) in denied.enumerated() {
-            if index > 0 { hash(",") }
-            hash(name)
+            if index > 0 { key.add(",") }
+            key.add(name)
         }
-        hash("|\(profile.restrictsRemounts)|\(seccomp_version()?.pointee.minor ?? 0)|r\(revision)")
-        let path = "\(cache)/seccomp-\(String(key, radix: 16)).bpf"
+        key.add("|\(profile.restrictsRemounts)|\(seccomp_version()?.pointee.minor ?? 0)|r\(revision)")
+        let path = "\(cache)/seccomp-\(String(key.value, radix: 16)).bpf"
         if let cached = FileIO.bytes(atPath: path), !cached.isEmpty, cached.count % 8 == 0 { return cached }
         let program = try compile(profile, denied: denied)
         do {
