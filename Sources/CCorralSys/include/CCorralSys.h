@@ -70,7 +70,7 @@ static const int CORRAL_AT_RECURSIVE = 0x8000;
 static const int CORRAL_O_PATH = 010000000;
 static const unsigned int CORRAL_CLOSE_RANGE_CLOEXEC = 1U << 2;
 
-/// The clone of posix_spawn for corrald's monitors, with one step more: the child is cloned
+/// Corral's posix_spawn (its monitors, and the host tools it runs), with one step more: the child is cloned
 /// straight into the cgroup2 `cgroup_fd` when it is not -1 (CLONE_INTO_CGROUP), so it need not
 /// be moved there afterwards (a move waits for an RCU grace period under a global lock; glibc
 /// 2.36's posix_spawn cannot clone into a cgroup). The child takes `input_fd`, `output_fd`

@@ -12,29 +12,7 @@ public enum HostCommand {
     /// it is killed).
     public static func run(_ arguments: [String], timeoutMilliseconds: Int32 = 5000, errorsIntoOutput: Bool = false) throws -> String {
         let output = try Pipe()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output.writing.rawValue, 1)
-        if errorsIntoOutput {
-            posix_spawn_file_actions_adddup2(&actions, output.writing.rawValue, 2)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The caller may block signals it reads from a signalfd; the tool starts clean.
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
-        guard spawned == 0 else { throw SystemCallError("posix_spawnp", [arguments[0]], errno: spawned) }
+        let pid = try ProcessControl.spawn(arguments, output: output.writing, standardError: errorsIntoOutput ? output.writing : nil)
         output.writing.close()
         var bytes: [UInt8] = []
         let deadline = MonotonicClock.milliseconds() + Int64(timeoutMilliseconds)

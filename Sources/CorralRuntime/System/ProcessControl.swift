@@ -4,19 +4,22 @@ import Glibc
 /// The process calls corrald needs and Glibc does not offer, so that only the runtime touches
 /// the C shim.
 public enum ProcessControl {
-    /// Starts `arguments[0]` as posix_spawn would — stdin and stdout on /dev/null, stderr on
-    /// `standardError`, a session of its own, every signal at its default and unblocked — and
-    /// cloned straight into the cgroup2 directory `cgroup` when given (see corral_spawn). An
-    /// exec that fails is reported as posix_spawn reports it: as an error of the call.
-    public static func spawn(_ arguments: [String], standardError: OwnedDescriptor,
+    /// Starts `arguments[0]` (found on PATH when it has no '/') as posix_spawnp would — stdin
+    /// on /dev/null, stdout on `output` and stderr on `standardError` (each /dev/null when nil),
+    /// a session of its own, every signal at its default and unblocked — and cloned straight
+    /// into the cgroup2 directory `cgroup` when given (see corral_spawn). An exec that fails is
+    /// reported as posix_spawn reports it: as an error of the call.
+    public static func spawn(_ arguments: [String], output: OwnedDescriptor? = nil, standardError: OwnedDescriptor? = nil,
                              intoCgroup cgroup: OwnedDescriptor? = nil) throws(SystemCallError) -> pid_t {
         let input = try OwnedDescriptor.open("/dev/null", O_RDONLY)
-        let output = try OwnedDescriptor.open("/dev/null", O_WRONLY)
+        let discard = output == nil || standardError == nil ? try OwnedDescriptor.open("/dev/null", O_WRONLY) : nil
+        let outputDescriptor = (output ?? discard)?.rawValue ?? -1
+        let errorDescriptor = (standardError ?? discard)?.rawValue ?? -1
         let report = try Pipe()
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         let call = cgroup == nil ? "clone3" : "clone3 (CLONE_INTO_CGROUP)"
-        let pid = corral_spawn(arguments[0], &argv, environ, input.rawValue, output.rawValue, standardError.rawValue,
+        let pid = corral_spawn(try executable(arguments[0]), &argv, environ, input.rawValue, outputDescriptor, errorDescriptor,
                                report.writing.rawValue, cgroup?.rawValue ?? -1)
         guard pid > 0 else { throw SystemCallError(call, [arguments[0]], errno: Int32(-pid)) }
         report.writing.close()
@@ -29,6 +32,17 @@ public enum ProcessControl {
         // It failed before its exec and has exited: reaped here, never seen by the caller.
         while waitpid(pid_t(pid), nil, 0) < 0 && errno == EINTR {}
         throw SystemCallError("execve", [arguments[0]], errno: childError)
+    }
+
+    /// `name` itself when it has a '/', else the first executable of that name on PATH —
+    /// found here, before the clone, where an error can still say so.
+    private static func executable(_ name: String) throws(SystemCallError) -> String {
+        guard !name.contains("/") else { return name }
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") where access("\(directory)/\(name)", X_OK) == 0 {
+            return "\(directory)/\(name)"
+        }
+        throw SystemCallError("execve", [name], detail: "not found on PATH", errno: ENOENT)
     }
 
     /// Marks every descriptor from 3 up close-on-exec: what this process inherited must not
