@@ -11,6 +11,12 @@ public final class ConsoleLog {
     private var descriptor: Int32 = -1
     private var size = 0
 
+    /// LOG_DIR/NAME.log, the container's console and its monitor's events; with `tty` N,
+    /// LOG_DIR/NAME.ttyN.log, its /dev/ttyN.
+    public static func path(in directory: String, container: String, tty: Int = 0) -> String {
+        tty == 0 ? "\(directory)/\(container).log" : "\(directory)/\(container).tty\(tty).log"
+    }
+
     public init(path: String, capacity: Int = ConsoleLog.defaultCapacity) throws {
         self.path = path
         self.capacity = capacity

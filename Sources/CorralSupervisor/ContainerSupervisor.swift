@@ -29,7 +29,7 @@ public final class ContainerSupervisor {
         self.paths = paths
         state = StateDirectory(paths.stateDirectory)
         stopRequests = try BlockedSignals.stopRequests()
-        log = try ConsoleLog(path: "\(logDirectory)/\(domain.name).log")
+        log = try ConsoleLog(path: ConsoleLog.path(in: logDirectory, container: domain.name))
         console = try ConsolePTY()
         consoleServer = try ConsoleServer(path: StateDirectory(paths.stateDirectory).console(of: domain.name))
         let state = StateDirectory(paths.stateDirectory)

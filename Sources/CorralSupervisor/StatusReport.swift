@@ -46,11 +46,16 @@ public enum StatusReport {
                     ("rx_bytes", interface.receivedBytes.map { String($0) } ?? "null"),
                     ("tx_bytes", interface.sentBytes.map { String($0) } ?? "null"),
                 ]
-                return "{" + values.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+                return object(values)
             }
             fields.append(("interfaces", "[" + entries.joined(separator: ", ") + "]"))
         }
-        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        return object(fields)
+    }
+
+    /// A JSON object of fields whose values are JSON already.
+    private static func object(_ fields: [(String, String)]) -> String {
+        "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }
 
     /// A JSON string literal.

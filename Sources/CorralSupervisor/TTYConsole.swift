@@ -15,7 +15,7 @@ final class TTYConsole {
     init(number: Int, container: String, logDirectory: String, state: StateDirectory) throws {
         self.number = number
         pty = try ConsolePTY()
-        log = try ConsoleLog(path: "\(logDirectory)/\(container).tty\(number).log")
+        log = try ConsoleLog(path: ConsoleLog.path(in: logDirectory, container: container, tty: number))
         server = try ConsoleServer(path: state.console(of: container, tty: number))
     }
 

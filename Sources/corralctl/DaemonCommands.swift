@@ -120,7 +120,7 @@ struct Logs: ParsableCommand {
     var logDirectory = "/var/log/corral"
 
     func run() throws {
-        let path = tty.map { "\(logDirectory)/\(name).tty\($0).log" } ?? "\(logDirectory)/\(name).log"
+        let path = ConsoleLog.path(in: logDirectory, container: name, tty: tty ?? 0)
         guard access(path, R_OK) == 0 else { throw ValidationError("cannot read \(path): \(errnoText(errno))") }
         // On a terminal, what the container wrote must not drive it (escape sequences).
         let escaping = !raw && isatty(1) == 1

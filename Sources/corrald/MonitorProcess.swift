@@ -28,7 +28,7 @@ final class MonitorProcess {
                          "--overlay-dir", options.overlayDirectory, "--network-dir", options.networkDirectory,
                          "--cgroup-parent", options.cgroupParent, running]
         // Opened here, not by the child: a log that cannot be opened is then named as such.
-        let logPath = "\(options.logDirectory)/\(name).log"
+        let logPath = ConsoleLog.path(in: options.logDirectory, container: name)
         let log = try OwnedDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
         let pid = try ProcessControl.spawn(arguments, standardError: log, intoCgroup: cgroup)
         guard let pidDescriptor = ProcessControl.pidDescriptor(of: pid) else {

@@ -62,7 +62,7 @@ public struct AddressLeases {
             address = free
         }
         leases.append((container, address))
-        try FileIO.writeAtomically(leases.map { "\($0.container) \($0.address)\n" }.joined(), to: file, mode: 0o600)
+        try store(leases)
         return address
     }
 
@@ -78,8 +78,7 @@ public struct AddressLeases {
                 try leases.locked {
                     let held = parse(FileIO.text(leases.file) ?? "")
                     guard held.contains(where: { $0.container == container }) else { return }
-                    let kept = held.filter { $0.container != container }
-                    try FileIO.writeAtomically(kept.map { "\($0.container) \($0.address)\n" }.joined(), to: leases.file, mode: 0o600)
+                    try leases.store(held.filter { $0.container != container })
                 }
             } catch {
                 problems.append("network '\(network)': cannot release its address: \(error)")
@@ -91,7 +90,13 @@ public struct AddressLeases {
     /// The address leased to `container`, if any (read without the lock: the file is
     /// replaced atomically).
     static func leased(to container: String, network: String, stateDirectory: String) -> IPAddress? {
-        parse(FileIO.text("\(stateDirectory)/networks/\(network).leases") ?? "").first { $0.container == container }?.address
+        let leases = AddressLeases(network: network, stateDirectory: stateDirectory)
+        return parse(FileIO.text(leases.file) ?? "").first { $0.container == container }?.address
+    }
+
+    /// Replaces the file with `leases`, one "CONTAINER ADDRESS" line each.
+    private func store(_ leases: [(container: String, address: IPAddress)]) throws {
+        try FileIO.writeAtomically(leases.map { "\($0.container) \($0.address)\n" }.joined(), to: file, mode: 0o600)
     }
 
     static func parse(_ text: String) -> [(container: String, address: IPAddress)] {
