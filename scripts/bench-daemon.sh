@@ -28,9 +28,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work"/rootfs/bin "$work"/rootfs/proc "$work"/rootfs/sys "$work"/rootfs/dev
-cp /bin/busybox "$work"/rootfs/bin/busybox
-ln -s busybox "$work"/rootfs/bin/sleep
+busybox_rootfs "$work/rootfs" sleep
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 

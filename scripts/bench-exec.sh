@@ -24,9 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 rootfs=$work/rootfs
-mkdir -p "$rootfs"/bin "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/etc
-cp /bin/busybox "$rootfs"/bin/busybox
-for applet in sh true sleep; do ln -s busybox "$rootfs/bin/$applet"; done
+busybox_rootfs "$rootfs" sh true sleep
 
 cat > "$work/idle.xml" <<XML
 <domain type='lxc'>

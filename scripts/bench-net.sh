@@ -29,23 +29,9 @@ ip -n "$namespace" addr add 10.66.0.1/24 dev br0
 ip -n "$namespace" link set br0 up
 
 rootfs=$work/rootfs
-mkdir -p "$rootfs"/{bin,proc,sys,dev,tmp,etc}
-cp /bin/busybox "$rootfs/bin/busybox"
-for applet in true sh; do ln -s busybox "$rootfs/bin/$applet"; done
-definition() {  # NAME DEVICES
-    cat <<XML
-<domain type='lxc'>
-  <name>$1</name>
-  <os><type>exe</type><init>/bin/true</init></os>
-  <devices>
-    <filesystem type='mount'><source dir='$rootfs'/><target dir='/'/></filesystem>
-    $2
-  </devices>
-</domain>
-XML
-}
-definition bench-plain "" > "$work/plain.xml"
-definition bench-veth "<interface type='bridge'><source bridge='br0'/><ip address='10.66.0.2' prefix='24'/><route address='0.0.0.0' gateway='10.66.0.1'/></interface>" \
+busybox_rootfs "$rootfs" true sh
+true_definition bench-plain "$rootfs" > "$work/plain.xml"
+true_definition bench-veth "$rootfs" "<interface type='bridge'><source bridge='br0'/><ip address='10.66.0.2' prefix='24'/><route address='0.0.0.0' gateway='10.66.0.1'/></interface>" \
     > "$work/veth.xml"
 lxc_config bench-lxc "$rootfs" "lxc.mount.auto = proc:mixed sys:ro" "lxc.tty.max = 0" "lxc.net.0.type = empty" > "$work/lxc-plain.conf"
 lxc_config bench-lxc "$rootfs" "lxc.mount.auto = proc:mixed sys:ro" "lxc.tty.max = 0" "lxc.net.0.type = veth" "lxc.net.0.link = br0" \

@@ -28,20 +28,9 @@ trap 'rm -rf "$work"' EXIT
 gcc -O2 -static -o "$work/floor" Benchmarks/floor/floor.c -lcap
 mkdir -p "$work/run" "$work/staging"
 rootfs=$work/rootfs
-mkdir -p "$rootfs"/bin "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/etc
-cp /bin/busybox "$rootfs"/bin/busybox
-ln -s busybox "$rootfs"/bin/true
-ln -s busybox "$rootfs"/bin/sh
+busybox_rootfs "$rootfs" true sh
 
-cat > "$work/true.xml" <<XML
-<domain type='lxc'>
-  <name>bench-true</name>
-  <os><type>exe</type><init>/bin/true</init></os>
-  <devices>
-    <filesystem type='mount'><source dir='$rootfs'/><target dir='/'/></filesystem>
-  </devices>
-</domain>
-XML
+true_definition bench-true "$rootfs" > "$work/true.xml"
 "$release/corral-floor-plan" "$work/true.xml" > "$work/floor.plan"
 
 mkdir -p "$work/bundle"

@@ -59,3 +59,28 @@ lxc_config() {
     printf 'lxc.uts.name = %s\nlxc.rootfs.path = dir:%s\nlxc.apparmor.profile = unconfined\n' "$name" "$rootfs"
     for line in "$@"; do printf '%s\n' "$line"; done
 }
+
+# busybox_rootfs DIR APPLET… — a minimal container root: busybox with those applets linked to
+# it, and the directories the runtime mounts on.
+busybox_rootfs() {
+    local rootfs=$1
+    shift
+    mkdir -p "$rootfs"/bin "$rootfs"/proc "$rootfs"/sys "$rootfs"/dev "$rootfs"/tmp "$rootfs"/etc
+    cp /bin/busybox "$rootfs/bin/busybox"
+    for applet in "$@"; do ln -s busybox "$rootfs/bin/$applet"; done
+}
+
+# true_definition NAME ROOTFS [DEVICES] — prints a definition whose init is /bin/true on ROOTFS
+# (a `mount` root), with DEVICES (XML) beside it: what the start benchmarks time.
+true_definition() {
+    cat <<XML
+<domain type='lxc'>
+  <name>$1</name>
+  <os><type>exe</type><init>/bin/true</init></os>
+  <devices>
+    <filesystem type='mount'><source dir='$2'/><target dir='/'/></filesystem>
+    ${3:-}
+  </devices>
+</domain>
+XML
+}

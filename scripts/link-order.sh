@@ -18,18 +18,9 @@ ensure_swift
 bin=$(scripts/build-release.sh corralctl)
 work=$(mktemp -d /tmp/corral-link-order.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work"/rootfs/bin "$work"/rootfs/proc "$work"/rootfs/sys "$work"/rootfs/dev "$work"/state
-cp /bin/busybox "$work"/rootfs/bin/busybox
-ln -s busybox "$work"/rootfs/bin/true
-cat > "$work/true.xml" <<XML
-<domain type='lxc'>
-  <name>link-order</name>
-  <os><type>exe</type><init>/bin/true</init></os>
-  <devices>
-    <filesystem type='mount'><source dir='$work/rootfs'/><target dir='/'/></filesystem>
-  </devices>
-</domain>
-XML
+mkdir -p "$work"/state
+busybox_rootfs "$work/rootfs" true
+true_definition link-order "$work/rootfs" > "$work/true.xml"
 
 # lackey traces every instruction fetched and every load and store. Under valgrind the run
 # stops at its clone3 (valgrind lacks it): what ran up to the clone is what it sees.

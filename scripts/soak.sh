@@ -28,9 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$work"/templates/box/{bin,proc,sys,dev,tmp} "$work"/{overlays,state,containers,staged,log}
-cp /bin/busybox "$work/templates/box/bin/busybox"
-for applet in sh sleep test cat echo; do ln -s busybox "$work/templates/box/bin/$applet"; done
+mkdir -p "$work"/{overlays,state,containers,staged,log}
+busybox_rootfs "$work/templates/box" sh sleep test cat echo
 mkdir -p "$work/data" && echo soak > "$work/data/marker"
 mkfs.ext4 -q -F -d "$work/data" "$work/data.img" 4M
 

@@ -35,9 +35,8 @@ cp -a "$debian/." "$root/var/lib/corral/templates/debian/"
 # A busybox container with a loop-mounted image and a ram filesystem; its TERM trap leaves a
 # witness on the guest, so a graceful stop can be told from a kill.
 box=$root/srv/box
-mkdir -p "$box"/{bin,proc,sys,dev,tmp} "$root/srv/witness"
-cp /bin/busybox "$box/bin/busybox"
-for applet in sh sleep cat echo; do ln -s busybox "$box/bin/$applet"; done
+mkdir -p "$root/srv/witness"
+busybox_rootfs "$box" sh sleep cat echo
 mkdir -p "$work/data" && echo data-ok > "$work/data/marker"
 mkfs.ext4 -q -F -d "$work/data" "$root/srv/data.img" 8M
 box_definition() {  # NAME SCRIPT FILESYSTEMS
