@@ -12,4 +12,15 @@ extension String {
 
     /// The string without XML whitespace at either end (the same four characters).
     var trimmingXMLWhitespace: String { trimmingASCIIWhitespace }
+
+    /// Whether every character is an ASCII letter, an ASCII digit or one of `punctuation`: the
+    /// names that become files, bridges and interfaces (true for the empty string).
+    public func consists(ofLettersDigitsAnd punctuation: String) -> Bool {
+        utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            default: punctuation.utf8.contains(byte)
+            }
+        }
+    }
 }

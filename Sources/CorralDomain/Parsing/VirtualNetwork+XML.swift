@@ -6,8 +6,7 @@ extension VirtualNetwork {
     /// A network's name names its file: letters, digits, '_', '-', '.', not starting with '.'.
     public static func isValidName(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 64, !name.hasPrefix(".") else { return false }
-        return name.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
-            || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+        return name.consists(ofLettersDigitsAnd: "_-.")
     }
 
     /// Reads and parses the network definition at `path`.

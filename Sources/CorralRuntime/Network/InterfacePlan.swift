@@ -32,8 +32,7 @@ public struct PlannedInterface: Sendable, Equatable {
     /// `a`'s second interface and container `a-1`'s first never share a name).
     static func defaultHostName(container: String, index: Int) -> String {
         let suffix = index == 0 ? "" : ".\(index)"
-        let plain = container.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
-            || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        let plain = container.consists(ofLettersDigitsAnd: "-_")
         let readable = "vc-" + container + suffix
         if plain && NetworkInterface.isValidName(readable) { return readable }
         var hash = FNV1a()
