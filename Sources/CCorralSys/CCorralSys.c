@@ -1,2 +1,137 @@
-// SwiftPM needs one translation unit per C target; every wrapper is static inline in the header.
+// The header's wrappers are static inline. What lives here needs a body and a symbol of its
+// own: corral_spawn, and the clone3 trampoline its child starts on.
 #include "CCorralSys.h"
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+/// clone3(`arguments`, `size`), the child running `child(argument)` on the stack `arguments`
+/// names and then exit(2) with its result: on a stack of its own the child has no frame to
+/// return into, so this has to be assembly, as glibc's __clone3 is. Returns the pid in the
+/// caller, or -errno: the raw system call result.
+long corral_clone3_run(struct clone_args *arguments, size_t size, int (*child)(void *), void *argument);
+
+_Static_assert(SYS_clone3 == 435, "the trampoline below hard-codes clone3's number");
+#if defined(__x86_64__)
+_Static_assert(SYS_exit == 60, "the trampoline below hard-codes exit's number");
+// syscall preserves every register but rax, rcx and r11, and the child starts with the
+// caller's: the function is still in rdx, the argument (moved out of rcx) in r8.
+__asm__(".text\n"
+        ".globl corral_clone3_run\n"
+        ".hidden corral_clone3_run\n"
+        ".type corral_clone3_run, @function\n"
+        "corral_clone3_run:\n"
+        "    mov %rcx, %r8\n"
+        "    mov $435, %eax\n"
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jz 1f\n"
+        "    ret\n"
+        "1:  xor %ebp, %ebp\n"          // the outermost frame
+        "    and $-16, %rsp\n"
+        "    mov %r8, %rdi\n"
+        "    call *%rdx\n"
+        "    mov %eax, %edi\n"
+        "    mov $60, %eax\n"
+        "    syscall\n"
+        "    hlt\n"
+        ".size corral_clone3_run, .-corral_clone3_run\n");
+#elif defined(__aarch64__)
+_Static_assert(SYS_exit == 93, "the trampoline below hard-codes exit's number");
+// svc preserves every register but x0; the function and its argument wait in x10 and x11.
+__asm__(".text\n"
+        ".globl corral_clone3_run\n"
+        ".hidden corral_clone3_run\n"
+        ".type corral_clone3_run, %function\n"
+        "corral_clone3_run:\n"
+        "    mov x10, x2\n"
+        "    mov x11, x3\n"
+        "    mov x8, #435\n"
+        "    svc #0\n"
+        "    cbz x0, 1f\n"
+        "    ret\n"
+        "1:  mov x29, #0\n"
+        "    mov x30, #0\n"
+        "    mov x0, x11\n"
+        "    blr x10\n"
+        "    mov x8, #93\n"
+        "    svc #0\n"
+        "    brk #0\n"
+        ".size corral_clone3_run, .-corral_clone3_run\n");
+#else
+#error "corral_clone3_run: no clone3 trampoline for this architecture"
+#endif
+
+/// What the spawned child needs, and where it leaves its errno for the caller (the same memory).
+struct corral_spawn_request {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    int input_fd, output_fd, error_fd;
+    volatile int error;
+};
+
+/// The child, in the caller's memory until execve: system calls only, nothing that allocates or
+/// locks. Its errno is the caller's (the same thread-local word), which the caller does not read.
+static int corral_spawn_child(void *opaque) {
+    struct corral_spawn_request *request = opaque;
+    if (dup2(request->input_fd, 0) == 0 && dup2(request->output_fd, 1) == 1 && dup2(request->error_fd, 2) == 2
+        && setsid() >= 0) {
+        // Ignored signals stay ignored across execve (handled ones are reset by it anyway) —
+        // glibc's own real-time signals too, which its sigaction refuses to touch: the raw
+        // call. It fails only for SIGKILL and SIGSTOP, which are never ignored.
+        struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } default_action = {0};
+        for (long signal_number = 1; signal_number < 65; signal_number++) {
+            (void)syscall(SYS_rt_sigaction, signal_number, &default_action, NULL, (size_t)8);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(request->path, request->argv, request->envp);
+    }
+    request->error = errno ? errno : EINVAL;
+    return 127;
+}
+
+long corral_spawn(const char *path, char *const argv[], char *const envp[],
+                  int input_fd, int output_fd, int error_fd, int cgroup_fd, int *exec_error) {
+    *exec_error = 0;
+    struct corral_spawn_request request = {path, argv, envp, input_fd, output_fd, error_fd, 0};
+    // The child's stack, with a guard page below it: an overrun faults in the child rather than
+    // writing into the caller's memory.
+    const size_t guard = (size_t)getpagesize(), size = 64 * 1024;
+    char *stack = mmap(NULL, guard + size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return -errno;
+    if (mprotect(stack + guard, size, PROT_READ | PROT_WRITE) != 0) {
+        int error = errno;
+        (void)munmap(stack, guard + size);  // fails only for a bad range, which this is not
+        return -error;
+    }
+    struct clone_args arguments;
+    memset(&arguments, 0, sizeof(arguments));
+    arguments.flags = CLONE_VM | CLONE_VFORK;
+    arguments.exit_signal = SIGCHLD;
+    arguments.stack = (uint64_t)(uintptr_t)(stack + guard);
+    arguments.stack_size = size;
+    if (cgroup_fd >= 0) {
+        arguments.flags |= CLONE_INTO_CGROUP;
+        arguments.cgroup = (uint64_t)cgroup_fd;
+    }
+    // No handler of the caller's may run in the child, on the caller's memory: every signal is
+    // blocked (glibc's internal ones too, hence the raw call) until the child has reset them.
+    // With valid pointers and size, rt_sigprocmask cannot fail.
+    sigset_t all, saved;
+    sigfillset(&all);
+    (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved, (size_t)8);
+    long pid = corral_clone3_run(&arguments, sizeof(arguments), corral_spawn_child, &request);
+    (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, (size_t)8);
+    // CLONE_VFORK: the child has exec'd or exited by now, and no longer uses its stack.
+    (void)munmap(stack, guard + size);
+    if (pid < 0) return pid;
+    if (request.error != 0) {
+        // It failed before its exec and has exited: reaped here, never seen by the caller.
+        while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR) {}
+        *exec_error = request.error;
+        return -1;
+    }
+    return pid;
+}

@@ -1,8 +1,8 @@
 // Thin wrappers for Linux system calls that Glibc 2.36 does not wrap, so Swift cannot call
 // them by name, and the kernel headers whose constants Swift needs (CLONE_*, RESOLVE_*,
-// LOOP_*, struct open_how / clone_args / loop_config). No logic lives here: each function is
-// the bare syscall(2) with typed arguments; errors come back as -1 with errno set, exactly
-// like the Glibc wrappers.
+// LOOP_*, struct open_how / clone_args / loop_config). Each function here is the bare
+// syscall(2) with typed arguments; errors come back as -1 with errno set, exactly like the
+// Glibc wrappers. The one exception, corral_spawn, is declared here and lives in CCorralSys.c.
 #ifndef CCORRALSYS_H
 #define CCORRALSYS_H
 
@@ -70,41 +70,22 @@ static const int CORRAL_AT_RECURSIVE = 0x8000;
 static const int CORRAL_O_PATH = 010000000;
 static const unsigned int CORRAL_CLOSE_RANGE_CLOEXEC = 1U << 2;
 
-/// Corral's posix_spawn (its monitors, and the host tools it runs), with one step more: the child is cloned
-/// straight into the cgroup2 `cgroup_fd` when it is not -1 (CLONE_INTO_CGROUP), so it need not
-/// be moved there afterwards (a move waits for an RCU grace period under a global lock; glibc
-/// 2.36's posix_spawn cannot clone into a cgroup). The child takes `input_fd`, `output_fd`
-/// and `error_fd` as its standard streams, a session of its own, every signal at its default
-/// and unblocked, and execs `path`; if it cannot, it writes errno on `report_fd` (the
-/// close-on-exec write end of a pipe the caller reads) and exits 127. Returns the pid or
-/// -errno of clone3.
-static inline long corral_spawn(const char *path, char *const argv[], char *const envp[],
-                                int input_fd, int output_fd, int error_fd, int report_fd, int cgroup_fd) {
-    struct clone_args arguments;
-    memset(&arguments, 0, sizeof(arguments));
-    arguments.exit_signal = SIGCHLD;
-    if (cgroup_fd >= 0) {
-        arguments.flags = CLONE_INTO_CGROUP;
-        arguments.cgroup = (unsigned long long)cgroup_fd;
-    }
-    long pid = syscall(SYS_clone3, &arguments, sizeof(arguments));
-    if (pid < 0) return -errno;
-    if (pid > 0) return pid;
-    if (dup2(input_fd, 0) == 0 && dup2(output_fd, 1) == 1 && dup2(error_fd, 2) == 2 && setsid() >= 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        // glibc's own real-time signals refuse a new disposition (EINVAL): nothing to reset.
-        for (int signal_number = 1; signal_number < 65; signal_number++) {
-            if (signal_number != SIGKILL && signal_number != SIGSTOP) signal(signal_number, SIG_DFL);
-        }
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execve(path, argv, envp);
-    }
-    int error = errno;
-    // If the parent cannot read it, it sees the child exit 127 instead.
-    (void)!write(report_fd, &error, sizeof(error));
-    _exit(127);
-}
+/// Corral's posix_spawn (its monitors, and the host tools it runs), with one step more: the
+/// child is cloned straight into the cgroup2 `cgroup_fd` when it is not -1 (CLONE_INTO_CGROUP),
+/// so it need not be moved there afterwards (a move waits for an RCU grace period under a
+/// global lock; glibc 2.36's posix_spawn cannot clone into a cgroup). The child takes
+/// `input_fd`, `output_fd` and `error_fd` as its standard streams, a session of its own, every
+/// signal at its default and unblocked, and execs `path`.
+///
+/// Like glibc's posix_spawn, the child shares the caller's memory until its exec (CLONE_VM |
+/// CLONE_VFORK, on a stack of its own): a fork would copy the caller's page tables only for
+/// the exec to throw them away — for corrald with a thousand containers, over a millisecond
+/// per spawn, growing with its size. The caller waits meanwhile, with every signal blocked.
+///
+/// Returns the pid; or -errno of clone3 (`*exec_error` 0); or -1 with `*exec_error` set to
+/// the errno of a step or of execve that failed in the child, which has then been reaped.
+long corral_spawn(const char *path, char *const argv[], char *const envp[],
+                  int input_fd, int output_fd, int error_fd, int cgroup_fd, int *exec_error);
 
 /// Terminal ioctls built with _IOR/_IOW, function-like macros Swift cannot import.
 static const unsigned long CORRAL_TIOCGPTN = TIOCGPTN;

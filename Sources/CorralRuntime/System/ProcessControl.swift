@@ -15,23 +15,15 @@ public enum ProcessControl {
         let discard = output == nil || standardError == nil ? try OwnedDescriptor.open("/dev/null", O_WRONLY) : nil
         let outputDescriptor = (output ?? discard)?.rawValue ?? -1
         let errorDescriptor = (standardError ?? discard)?.rawValue ?? -1
-        let report = try Pipe()
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
-        let call = cgroup == nil ? "clone3" : "clone3 (CLONE_INTO_CGROUP)"
-        let pid = corral_spawn(try executable(arguments[0]), &argv, environ, input.rawValue, outputDescriptor, errorDescriptor,
-                               report.writing.rawValue, cgroup?.rawValue ?? -1)
-        guard pid > 0 else { throw SystemCallError(call, [arguments[0]], errno: Int32(-pid)) }
-        report.writing.close()
         var childError: Int32 = 0
-        var count = 0
-        repeat {
-            count = read(report.reading.rawValue, &childError, MemoryLayout<Int32>.size)
-        } while count < 0 && errno == EINTR
-        guard count == MemoryLayout<Int32>.size else { return pid_t(pid) }  // end of file: it exec'd
-        // It failed before its exec and has exited: reaped here, never seen by the caller.
-        while waitpid(pid_t(pid), nil, 0) < 0 && errno == EINTR {}
-        throw SystemCallError("execve", [arguments[0]], errno: childError)
+        let pid = corral_spawn(try executable(arguments[0]), &argv, environ, input.rawValue, outputDescriptor, errorDescriptor,
+                               cgroup?.rawValue ?? -1, &childError)
+        // It failed before its exec (and corral_spawn reaped it).
+        guard childError == 0 else { throw SystemCallError("execve", [arguments[0]], errno: childError) }
+        guard pid > 0 else { throw SystemCallError(cgroup == nil ? "clone3" : "clone3 (CLONE_INTO_CGROUP)", [arguments[0]], errno: Int32(-pid)) }
+        return pid_t(pid)
     }
 
     /// `name` itself when it has a '/', else the first executable of that name on PATH —
