@@ -55,6 +55,7 @@ import Testing
                 "each level delegates before its child exists, the outer cgroup to the inner one too")
         #expect(delegations.first?.value == "+cpu +io +memory +pids")
         #expect(plan.unifiedDirectory == "/sys/fs/cgroup/corral/web")
+        #expect(plan.deviceProgramDirectory == "/sys/fs/cgroup/corral/web", "cgroup2 has no devices controller: a program")
         #expect(plan.payloadUnifiedDirectory == "/sys/fs/cgroup/corral/web/payload", "init goes in the inner cgroup")
         #expect(plan.payloadDirectories == ["/sys/fs/cgroup/corral/web/payload"])
         #expect(plan.procsFiles.isEmpty, "init is cloned into place on v2")
@@ -70,6 +71,7 @@ import Testing
         let layout = try #require(CgroupLayout.detect(mountinfo: Self.hybridMountinfo))
         let plan = CgroupPlan(domain: try Self.domain(Self.limits), layout: layout, parent: "corral", available: [])
         #expect(plan.unifiedDirectory == "/sys/fs/cgroup/unified/corral/web")
+        #expect(plan.deviceProgramDirectory == "/sys/fs/cgroup/unified/corral/web", "no v1 devices hierarchy here: a program")
         #expect(plan.payloadUnifiedDirectory == "/sys/fs/cgroup/unified/corral/web/payload")
         #expect(plan.freezer == "/sys/fs/cgroup/freezer/corral/web")
         #expect(plan.procsFiles.contains("/sys/fs/cgroup/memory/corral/web/payload/cgroup.procs"))
@@ -113,6 +115,20 @@ import Testing
         #expect(CgroupPlan.relativePath(parent: "corral", name: ".hidden") == "corral/_.hidden")
         #expect(CgroupPlan.relativePath(parent: "corral", name: "web.example") == "corral/web.example")
         #expect(CgroupPlan.relativePath(parent: "corral", name: "memory") == "corral/memory")
+    }
+
+    @Test func aV1DevicesHierarchyHoldsTheDeviceListWithoutAProgram() throws {
+        let layout = CgroupLayout.legacy(hierarchies: ["devices": "/cg/devices"], unified: "/cg/unified")
+        let plan = CgroupPlan(domain: try Self.domain(""), layout: layout, parent: "corral", available: [])
+        #expect(plan.deviceProgramDirectory == nil)
+        #expect(plan.writes.contains { $0.path == "/cg/devices/corral/web/devices.deny" && $0.value == "a" })
+    }
+
+    @Test func onlyV1CpusetFilesAreCpusetFiles() {
+        #expect(CgroupPlan.isCpusetFile("/sys/fs/cgroup/cpuset/corral/web/cpuset.cpus"))
+        #expect(CgroupPlan.isCpusetFile("cpuset.mems"))
+        #expect(!CgroupPlan.isCpusetFile("/sys/fs/cgroup/cpuset/corral/web/cgroup.procs"))
+        #expect(!CgroupPlan.isCpusetFile("/sys/fs/cgroup/cpuset.d/memory.max"))
     }
 
     @Test func legacyDriverHasNoUnifiedDirectory() throws {

@@ -28,8 +28,13 @@ public struct CgroupPlan: Sendable, Equatable {
     }
 
     public var steps: [Step]
-    /// The outer cgroup2 directory, if the host has cgroup2: where the device program is attached.
+    /// The outer cgroup2 directory, if the host has cgroup2.
     public var unifiedDirectory: String?
+    /// Where the device access list is attached as a program: the outer cgroup2 directory —
+    /// unless a v1 devices hierarchy holds the list (a hybrid host), where the kernel already
+    /// checks every device against it and a program would only repeat that check, at a BPF
+    /// verifier run per start.
+    public var deviceProgramDirectory: String?
     /// The inner cgroup2 directory init is cloned into (CLONE_INTO_CGROUP).
     public var payloadUnifiedDirectory: String?
     /// v1 `cgroup.procs` files (of the inner cgroups) init's pid is written to before it continues.
@@ -51,6 +56,12 @@ public struct CgroupPlan: Sendable, Equatable {
     /// The limit and device writes of the plan, in order.
     public var writes: [Write] {
         steps.compactMap { if case .write(let write) = $0 { write } else { nil } }
+    }
+
+    /// A v1 cpuset file (`…/cpuset.cpus`), which is written only when its value changes.
+    static func isCpusetFile(_ path: String) -> Bool {
+        let name = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path[path.utf8.index(after: $0)...] } ?? path[...]
+        return name.hasPrefix("cpuset.")
     }
 
     /// The inner cgroup's name below the container's.
@@ -95,6 +106,7 @@ public struct CgroupPlan: Sendable, Equatable {
         payloadDirectories = []
         freezer = nil
         unifiedDirectory = nil
+        deviceProgramDirectory = nil
         payloadUnifiedDirectory = nil
         self.devices = devices
         switch layout {
@@ -112,6 +124,7 @@ public struct CgroupPlan: Sendable, Equatable {
                 if directory == outer { steps += limits.unified(in: directory).map(Step.write) }
             }
             unifiedDirectory = outer
+            deviceProgramDirectory = outer
             containerDirectories = [outer]
             payloadUnifiedDirectory = directory
             payloadDirectories = [directory]
@@ -159,6 +172,7 @@ public struct CgroupPlan: Sendable, Equatable {
                     steps.append(.create(directory))
                 }
                 unifiedDirectory = directory
+                if hierarchies["devices"] == nil { deviceProgramDirectory = directory }
                 containerDirectories.append(directory)
                 directory += "/\(CgroupPlan.payloadName)"
                 steps.append(.create(directory))
