@@ -10,9 +10,10 @@
  * in its state directory ("-" for none). scripts/bench-start.sh times it beside corralctl run.
  *
  * The processes and their order are Corral's (docs/ARCHITECTURE.md §3): init is cloned into new
- * user, PID, UTS, IPC and network namespaces and waits for its maps; a spawner joins its
- * namespaces but the user one and clones the mounter into a new mount namespace of the host's
- * user namespace; the mounter builds the tree with the new mount API, pivots, enters init's
+ * user, PID, UTS, IPC and network namespaces and waits for its maps; the parent joins its
+ * namespaces but the user one (setns of init's pidfd), clones the mounter into a new mount
+ * namespace of the host's user namespace and returns to its own namespaces; the mounter builds
+ * the tree with the new mount API, pivots, enters init's
  * user namespace, unshares a (locked) mount namespace and hands it to init over a socket; init
  * joins it, brings up lo, unshares its cgroup namespace, mounts its cgroup2 view, sets its
  * hostname, drops capabilities, joins a session keyring, sets no_new_privs and the filter, and
@@ -278,7 +279,7 @@ static int receive_descriptor(int channel) {
     return descriptor;
 }
 
-static void run_mounter(int user_namespace, int channel) {
+static void run_mounter(int init_pidfd, int channel) {
     if (setgroups(0, NULL) != 0) die("setgroups", NULL);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("mount", "/ (private)");
     struct step root_step = { .kind = BIND_HOST, .source = root_source, .detached = -1 };
@@ -298,7 +299,7 @@ static void run_mounter(int user_namespace, int channel) {
     if (umount2(".", MNT_DETACH) != 0) die("umount2", "the old root");
     if (chdir("/") != 0) die("chdir", "/");
     close(root);
-    if (setns(user_namespace, CLONE_NEWUSER) != 0) die("setns", "user");
+    if (setns(init_pidfd, CLONE_NEWUSER) != 0) die("setns", "user");
     if (unshare(CLONE_NEWNS) != 0) die("unshare", "mount");
     root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) die("open", "/");
@@ -309,16 +310,25 @@ static void run_mounter(int user_namespace, int channel) {
     _exit(0);
 }
 
-static void run_spawner(int namespaces[5], int channel) {
-    for (int index = 0; index < 4; index++)
-        if (setns(namespaces[index], 0) != 0) die("setns", "init's namespaces");
+/* As Corral: join init's namespaces but the user one for the clone, then return to our own. */
+static long clone_mounter(int init_pidfd, int channel) {
+    static const char *names[4] = { "net", "uts", "ipc", "pid" };
+    int own[4];
+    char path[64];
+    for (int index = 0; index < 4; index++) {
+        snprintf(path, sizeof path, "/proc/thread-self/ns/%s", names[index]);
+        if ((own[index] = open(path, O_RDONLY | O_CLOEXEC)) < 0) die("open", path);
+    }
+    if (setns(init_pidfd, CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID) != 0) die("setns", "init's namespaces");
     struct floor_clone_args arguments = { .flags = CLONE_NEWNS, .exit_signal = SIGCHLD };
     long pid = clone3(&arguments);
-    if (pid == 0) run_mounter(namespaces[4], channel);
+    if (pid == 0) run_mounter(init_pidfd, channel);
     if (pid < 0) die("clone3", "mounter");
-    int status;
-    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {}
-    _exit(status == 0 ? 0 : 125);
+    for (int index = 0; index < 4; index++) {
+        if (setns(own[index], 0) != 0) die("setns", "back to our own namespaces");
+        close(own[index]);
+    }
+    return pid;
 }
 
 /* ---- init ---- */
@@ -422,19 +432,9 @@ int main(int argc, char **argv) {
     write_file(path, map);
     snprintf(path, sizeof path, "/proc/%ld/gid_map", pid);
     write_file(path, map);
-    static const char *names[5] = { "net", "uts", "ipc", "pid", "user" };
-    int namespaces[5];
-    for (int index = 0; index < 5; index++) {
-        snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, names[index]);
-        if ((namespaces[index] = open(path, O_RDONLY | O_CLOEXEC)) < 0) die("open", path);
-    }
     char byte = 1;
     if (write(go[1], &byte, 1) != 1) die("write", "go pipe");
-    struct floor_clone_args spawner_arguments = { .exit_signal = SIGCHLD };
-    long spawner = clone3(&spawner_arguments);
-    if (spawner == 0) run_spawner(namespaces, channel[0]);
-    if (spawner < 0) die("clone3", "spawner");
-    for (int index = 0; index < 5; index++) close(namespaces[index]);
+    long mounter = clone_mounter(pidfd, channel[0]);
     close(errors[1]);
     close(channel[0]);
     close(channel[1]);
@@ -443,7 +443,7 @@ int main(int argc, char **argv) {
     while (read(errors[0], &byte, 1) < 0 && errno == EINTR) {}
     close(go[1]);
     int status;
-    while (waitpid((pid_t)spawner, &status, 0) < 0 && errno == EINTR) {}
+    while (waitpid((pid_t)mounter, &status, 0) < 0 && errno == EINTR) {}
     siginfo_t info;
     while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) != 0)
         if (errno != EINTR) die("waitid", "init");

@@ -15,11 +15,9 @@ struct ChildContext {
     /// The mount namespace channel: the mounter sends on its end, init receives on the other.
     var mounterChannel: Int32
     var initChannel: Int32
-    /// The container's user namespace, which the mounter enters once its mounts are made; and
-    /// the namespaces the spawner joins before it clones the mounter: network, UTS, IPC, PID
-    /// (opened by the monitor from init's /proc entry).
-    var userNamespace: Int32 = -1
-    var joinedNamespaces: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+    /// Init's pidfd: the mounter enters the container's user namespace through it (setns of a
+    /// pidfd) once its mounts are made.
+    var initDescriptor: Int32 = -1
     /// Host uid and gid of the container's root: mount targets the mounter creates belong to it.
     var rootOwner: (uid: UInt32, gid: UInt32)
     /// The console pty's slave, or -1: init's controlling terminal and stdin/stdout/stderr.

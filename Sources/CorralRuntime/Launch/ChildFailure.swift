@@ -17,7 +17,7 @@ struct ChildFailure {
 /// What the child was doing when it failed: one case per system call (or per distinct use of
 /// one), so the message names exactly what the kernel refused.
 enum ChildCall: Int32 {
-    case waitForParent, joinNamespaces, cloneMounter, enterUserNamespace, lockMounts, sendMounts, receiveMounts, joinMounts,
+    case waitForParent, enterUserNamespace, lockMounts, sendMounts, receiveMounts, joinMounts,
         cgroupNamespace, makePrivate, attachRoot, openRoot, resolveTarget, createTarget, openSource,
         openTree, mountSetattr, fsopen, fsconfig, fsconfigCreate, fsmount, moveMount, makeNode, chmodNode,
         symlink, loopbackSocket, loopback, pivotEnterRoot, pivotRoot, detachOldRoot, pivotLeave, hostname,
@@ -37,8 +37,6 @@ extension ChildFailure {
             ? options[Int(step)][Int(detail)] : "?"
         switch ChildCall(rawValue: call) {
         case .waitForParent: return "waiting for the parent to finish setup: \(error)"
-        case .joinNamespaces: return "setns into the container's network, UTS, IPC and PID namespaces: \(error)"
-        case .cloneMounter: return "clone3 of the mounter (new mount namespace): \(error)"
         case .enterUserNamespace: return "setns into the container's user namespace: \(error)"
         case .lockMounts: return "unshare CLONE_NEWNS (locking the mounts in the user namespace): \(error)"
         case .sendMounts: return "send the container's mount namespace to init: \(error)"

@@ -80,9 +80,9 @@ public final class LaunchedContainer {
 ///
 /// Every container runs in a user namespace (its `<idmap>`, or the identity map) whose mounts
 /// are locked. Init is cloned into the user, network, UTS, IPC and PID namespaces and its
-/// cgroup, and waits; the monitor writes its maps and opens its namespaces; a spawner joins
-/// them — but not the user namespace — and clones the mounter, which builds the tree as the
-/// host's root and hands init a locked copy (see ContainerTreeMounter). Then init execs.
+/// cgroup, and waits; the monitor writes its maps, joins init's namespaces but the user one
+/// for just long enough to clone the mounter into them, which builds the tree as the host's
+/// root and hands init a locked copy (see ContainerTreeMounter). Then init execs.
 public enum ContainerLauncher {
     /// Namespaces init is cloned into; its mount namespace comes from the mounter.
     static let namespaces = UInt64(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
@@ -171,13 +171,12 @@ public enum ContainerLauncher {
                                           stagingRoot: preparation.stagingRoot, cgroup: cgroup,
                                           claimedDevices: preparation.claimedDevices, claim: claim)
         pipes.go.reading.close()
-        var spawner: pid_t? = nil
+        var mounter: pid_t? = nil
         do {
             try IDMapWriter.write(domain.userNamespaceMap, for: container.pid)
-            try preparation.openNamespaces(of: container.pid)
             try release(pipes.go.writing)
-            spawner = try spawnMounter(preparation: preparation)
-            preparation.closeNamespaces()
+            preparation.context.initDescriptor = container.pidDescriptor.rawValue
+            mounter = try cloneMounter(preparation: preparation, initDescriptor: container.pidDescriptor.rawValue)
             pipes.errors.writing.close()
             pipes.mounts.mounter.close()
             pipes.mounts.initEnd.close()
@@ -198,16 +197,15 @@ public enum ContainerLauncher {
             // Running: what `corralctl exec` needs to find it, and the definition as it runs.
             try FileIO.writeAtomically(domain.canonicalXML, to: claim.definitionCopy, mode: 0o600)
             try claim.record(initPID: container.pid, initStartTime: container.initStartTime, definition: claim.definitionCopy)
-            spawner.map { _ = reap($0) }
+            mounter.map { _ = reap($0) }
         } catch {
-            preparation.closeNamespaces()
             pipes.go.writing.close()
-            // Init (PID 1 of the namespace the mounter is in: both go) and the spawner.
+            // Init (PID 1 of the namespace the mounter is in: both go) and the mounter.
             container.killAll()
-            if let spawner {
+            if let mounter {
                 // ESRCH: it has ended already; it is reaped just below either way.
-                _ = kill(spawner, SIGKILL)
-                _ = reap(spawner)
+                _ = kill(mounter, SIGKILL)
+                _ = reap(mounter)
             }
             defer { container.cleanUp() }
             do {
@@ -230,14 +228,41 @@ public enum ContainerLauncher {
         }
     }
 
-    /// Clones the spawner, which clones the mounter into init's namespaces; returns its pid.
-    private static func spawnMounter(preparation: LaunchPreparation) throws -> pid_t {
+    /// The namespaces the mounter is cloned into, besides a new mount namespace: init's.
+    static let mounterNamespaces = Int32(CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID)
+
+    /// Clones the mounter into init's network, UTS, IPC and PID namespaces (not its user
+    /// namespace: the mounter works as the host's root) and a new mount namespace; returns its
+    /// pid. This thread joins them for the clone — one setns of init's pidfd, PID meaning only
+    /// its next child's — and returns to its own at once.
+    private static func cloneMounter(preparation: LaunchPreparation, initDescriptor: Int32) throws -> pid_t {
+        // Opened first: once joined, a pidfd of this process would name init's namespaces.
+        let own = try ["net", "uts", "ipc", "pid"].map { try OwnedDescriptor.open("/proc/thread-self/ns/\($0)", O_RDONLY) }
+        defer { for namespace in own { namespace.close() } }
+        guard corral_setns(initDescriptor, mounterNamespaces) == 0 else {
+            throw SystemCallError.last("setns", detail: "init's network, UTS, IPC and PID namespaces, for the mounter")
+        }
         var arguments = clone_args()
+        arguments.flags = UInt64(CLONE_NEWNS)
         arguments.exit_signal = UInt64(SIGCHLD)
-        let spawner = pid_t(corral_clone3(&arguments))
-        if spawner == 0 { MounterSpawner(context: preparation.context).run() }
-        guard spawner > 0 else { throw SystemCallError.last("clone3", detail: "the spawner of the mounter") }
-        return spawner
+        let mounter = pid_t(corral_clone3(&arguments))
+        if mounter == 0 { ContainerTreeMounter(context: preparation.context).run() }
+        let cloneError = errno
+        returnToOwnNamespaces(own)
+        guard mounter > 0 else { throw SystemCallError("clone3", detail: "the mounter (new mount namespace)", errno: cloneError) }
+        return mounter
+    }
+
+    /// Back to this thread's own namespaces. Were that refused (it needs only the capabilities
+    /// this root process holds in its own namespaces), it would go on in the container's
+    /// network and PID namespaces — its next container's interfaces in this one's, its next
+    /// clone in a PID namespace about to die: it stops here instead.
+    private static func returnToOwnNamespaces(_ own: [OwnedDescriptor]) {
+        for namespace in own where corral_setns(namespace.rawValue, 0) != 0 {
+            let error = SystemCallError.last("setns", detail: "back to the launcher's own namespaces after cloning the mounter")
+            FileIO.writeAll(2, "corral: \(error); stopping\n")
+            _exit(125)
+        }
     }
 
     /// Waits for a child of ours to end; its wait status, or -1 if it cannot be waited for.

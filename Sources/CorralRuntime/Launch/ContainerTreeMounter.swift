@@ -2,7 +2,8 @@ import Glibc
 import CCorralSys
 
 /// Builds the container's filesystem tree, as the host's root, inside init's network, UTS,
-/// IPC and PID namespaces (so /proc, /sys and /dev/mqueue are the container's) and a mount
+/// IPC and PID namespaces (so /proc, /sys and /dev/mqueue are the container's; the launcher
+/// joins them for the clone and returns to its own at once) and a mount
 /// namespace of the host's user namespace; pivots into it; then enters the container's user
 /// namespace with a mount namespace of its own, which the kernel copies **locked** (no mount
 /// can be unmounted to reveal what it covers, no read-only, nosuid, nodev or noexec flag
@@ -14,6 +15,7 @@ struct ContainerTreeMounter {
     let context: ChildContext
 
     func run() -> Never {
+        for descriptor in context.monitorDescriptors { _ = close(descriptor) }
         _ = close(context.initChannel)
         guard setgroups(0, nil) == 0 else { fail(.setGroups) }
         // Nothing mounted from here on may propagate back to the host.
@@ -34,7 +36,7 @@ struct ContainerTreeMounter {
         }
         if context.stagingRoot != nil { pivot(to: root) }
         _ = close(root)
-        guard corral_setns(context.userNamespace, Int32(CLONE_NEWUSER)) == 0 else { fail(.enterUserNamespace) }
+        guard corral_setns(context.initDescriptor, Int32(CLONE_NEWUSER)) == 0 else { fail(.enterUserNamespace) }
         guard corral_unshare(UInt(CLONE_NEWNS)) == 0 else { fail(.lockMounts) }
         attachUnlockedMounts()
         // The namespace just made, through the container's own /proc (this process is in its

@@ -22,8 +22,6 @@ final class LaunchPreparation {
     private let containerName: String
     private let imagesMayBeReleasing: Bool
     var context: ChildContext
-    /// Init's namespaces, open from when it exists until the mounter has been spawned.
-    private var namespaces: [OwnedDescriptor] = []
 
     /// 256 KiB is far beyond any real /etc/passwd; a larger file is refused, not truncated.
     static let lookupBufferSize = 256 * 1024
@@ -124,21 +122,6 @@ final class LaunchPreparation {
         if let term = getenv("TERM") { environment.append("TERM=" + String(cString: term)) }
         environment += domain.os.initEnvironment.map { "\($0.name)=\($0.value)" }
         return environment
-    }
-
-    /// Opens the namespaces of init (`pid`) for the spawner (network, UTS, IPC, PID) and the
-    /// mounter (user).
-    func openNamespaces(of pid: pid_t) throws {
-        for name in ["user", "net", "uts", "ipc", "pid"] {
-            namespaces.append(try OwnedDescriptor.open("/proc/\(pid)/ns/\(name)", O_RDONLY))
-        }
-        context.userNamespace = namespaces[0].rawValue
-        context.joinedNamespaces = (namespaces[1].rawValue, namespaces[2].rawValue, namespaces[3].rawValue, namespaces[4].rawValue)
-    }
-
-    func closeNamespaces() {
-        for namespace in namespaces { namespace.close() }
-        namespaces.removeAll()
     }
 
     /// Lets every loop device go once the container's mounts hold them (or setup failed).
