@@ -7,10 +7,16 @@ import Glibc
 /// libvirt and crun code agree on: prepare in the parent, only execute in the child.
 final class LaunchPreparation {
     let arena = LaunchArena()
-    /// Descriptions of the mount steps, indexed by `ChildMount.step`, for error messages.
-    private(set) var stepDescriptions: [String] = []
+    /// The mount steps as the child's table indexes them (`ChildMount.step`) and their fsconfig
+    /// options, kept for error messages: described only when a step fails (a description of
+    /// every step at every start cost ~0.1 ms, mostly the generic `joined` looking up conformances).
+    private var describedSteps: [(step: MountStep, options: [MountOption])] = []
+    /// Descriptions of the mount steps, indexed by `ChildMount.step`.
+    var stepDescriptions: [String] { describedSteps.map(\.step.description) }
     /// Each step's fsconfig options as `key=value`, indexed like the child's option table.
-    private(set) var stepOptions: [[String]] = []
+    var stepOptions: [[String]] {
+        describedSteps.map { $0.options.map { option in option.value.map { "\(option.key)=\($0)" } ?? option.key } }
+    }
     private(set) var loopDevices: [LoopDevice] = []
     /// The block devices of `block` filesystems, locked for this container while it runs.
     private(set) var claimedDevices: [OwnedDescriptor] = []
@@ -200,13 +206,12 @@ final class LaunchPreparation {
         if case .hostDirectory(let directory) = step.source {
             try HostDirectory.requireDirectory(directory, mountedOn: step.target)
         }
-        stepDescriptions.append(described.description)
-        stepOptions.append(options.map { option in option.value.map { "\(option.key)=\($0)" } ?? option.key })
+        describedSteps.append((described, options))
         let childOptions = options.map {
             ChildMountOption(key: UnsafePointer(arena.string($0.key)), value: $0.value.map { UnsafePointer(arena.string($0)) })
         }
         return ChildMount(
-            kind: kind, step: Int32(stepDescriptions.count - 1), source: UnsafePointer(arena.string(source)),
+            kind: kind, step: Int32(describedSteps.count - 1), source: UnsafePointer(arena.string(source)),
             target: arena.string(LaunchPreparation.relative(step.target)),
             options: childOptions.isEmpty ? nil : UnsafePointer(arena.array(childOptions)), optionCount: childOptions.count,
             attributes: LaunchPreparation.attributes(step.flags), targetIsFile: targetIsFile,
