@@ -117,10 +117,11 @@ long corral_spawn(const char *path, char *const argv[], char *const envp[],
         arguments.cgroup = (uint64_t)cgroup_fd;
     }
     // No handler of the caller's may run in the child, on the caller's memory: every signal is
-    // blocked (glibc's internal ones too, hence the raw call) until the child has reset them.
-    // With valid pointers and size, rt_sigprocmask cannot fail.
-    sigset_t all, saved;
-    sigfillset(&all);
+    // blocked until the child has reset them — glibc's internal 32 and 33 too, which its
+    // sigfillset leaves out: a mask of all ones, through the raw call. With valid pointers and
+    // size, rt_sigprocmask cannot fail.
+    uint64_t all = ~(uint64_t)0;
+    sigset_t saved;
     (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved, (size_t)8);
     long pid = corral_clone3_run(&arguments, sizeof(arguments), corral_spawn_child, &request);
     (void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, (size_t)8);

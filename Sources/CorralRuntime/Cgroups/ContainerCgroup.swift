@@ -165,13 +165,17 @@ public final class ContainerCgroup {
 
     /// Removes the container's directories (and any the container made below them), waiting
     /// a moment for killed processes to leave.
-    public func remove() {
+    /// Returns the directories still there after a second of tries (none, once the container's
+    /// processes are gone), for the caller to report.
+    @discardableResult
+    public func remove() -> [String] {
+        var remaining: [String] = []
         for _ in 0..<200 {
             // The inner cgroups first, by name: then the outer ones are usually empty and go
             // with one rmdir each, without a walk (EBUSY here: what the container made below
             // its cgroup, or a process still leaving — the walk of the outer one handles both).
             for inner in plan.payloadDirectories { _ = rmdir(inner) }
-            let remaining = plan.containerDirectories.filter { CgroupTree.remove($0) }
+            remaining = plan.containerDirectories.filter { CgroupTree.remove($0) }
             if remaining.isEmpty { break }
             usleep(5000)
         }
@@ -179,6 +183,7 @@ public final class ContainerCgroup {
             close(unifiedDescriptor)
             unifiedDescriptor = -1
         }
+        return remaining
     }
 
 

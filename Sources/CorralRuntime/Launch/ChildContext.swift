@@ -18,6 +18,9 @@ struct ChildContext {
     /// Init's pidfd: the mounter enters the container's user namespace through it (setns of a
     /// pidfd) once its mounts are made.
     var initDescriptor: Int32 = -1
+    /// The launcher's own network, UTS, IPC and PID namespaces, open while it clones the
+    /// mounter (to return to them), which the mounter closes first: they are the host's.
+    var launcherNamespaces: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
     /// Host uid and gid of the container's root: mount targets the mounter creates belong to it.
     var rootOwner: (uid: UInt32, gid: UInt32)
     /// The console pty's slave, or -1: init's controlling terminal and stdin/stdout/stderr.

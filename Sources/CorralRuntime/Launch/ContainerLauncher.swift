@@ -38,8 +38,15 @@ public final class LaunchedContainer {
     /// Removes what the launch left on the host; call after init has been reaped. Anything
     /// still in the cgroup is killed first.
     public func cleanUp() {
-        cgroup?.killAll()
-        cgroup?.remove()
+        if let cgroup {
+            cgroup.killAll()
+            let left = cgroup.remove()
+            if !left.isEmpty {
+                let holders = left.flatMap { CgroupTree.pids($0) }.map(String.init)
+                let why = holders.isEmpty ? "busy" : "processes \(holders.joined(separator: ", ")) still in it"
+                onCleanUpProblem("cgroup \(left.joined(separator: ", ")) not removed (\(why)); the next start of \(cgroup.relativePath) removes it")
+            }
+        }
         if let stagingRoot { HostDirectory.remove(stagingRoot) }
         for device in claimedDevices { device.close() }
         claim?.release()
@@ -239,6 +246,7 @@ public enum ContainerLauncher {
         // Opened first: once joined, a pidfd of this process would name init's namespaces.
         let own = try ["net", "uts", "ipc", "pid"].map { try OwnedDescriptor.open("/proc/thread-self/ns/\($0)", O_RDONLY) }
         defer { for namespace in own { namespace.close() } }
+        preparation.context.launcherNamespaces = (own[0].rawValue, own[1].rawValue, own[2].rawValue, own[3].rawValue)
         guard corral_setns(initDescriptor, mounterNamespaces) == 0 else {
             throw SystemCallError.last("setns", detail: "init's network, UTS, IPC and PID namespaces, for the mounter")
         }

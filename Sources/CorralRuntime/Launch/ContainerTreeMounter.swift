@@ -15,7 +15,16 @@ struct ContainerTreeMounter {
     let context: ChildContext
 
     func run() -> Never {
+        // Not dumpable: once in the container's user namespace, its root could otherwise read
+        // this process's memory and descriptors through /proc while it still holds the host's.
+        // (Only fails for a bad argument, which 0 is not.)
+        _ = corral_set_not_dumpable()
         for descriptor in context.monitorDescriptors { _ = close(descriptor) }
+        let (network, uts, ipc, pids) = context.launcherNamespaces
+        _ = close(network)
+        _ = close(uts)
+        _ = close(ipc)
+        _ = close(pids)
         _ = close(context.initChannel)
         guard setgroups(0, nil) == 0 else { fail(.setGroups) }
         // Nothing mounted from here on may propagate back to the host.
