@@ -73,8 +73,11 @@ done
 pgrep -f "corral-monitor .*/tmp/corral-test-" >/dev/null && leaks="$leaks corral-monitor-processes"
 ls -d /tmp/corral-test-* >/dev/null 2>&1 && leaks="$leaks temporary-directories"
 # compgen, not ls: ls fails when any one pattern matches nothing, hiding the other's matches.
-compgen -G "/sys/fs/cgroup/corral-test-*" >/dev/null && leaks="$leaks cgroups"
-compgen -G "/sys/fs/cgroup/*/corral-test-*" >/dev/null && leaks="$leaks cgroups"
+for cgroup in $(compgen -G "/sys/fs/cgroup/corral-test-*"; compgen -G "/sys/fs/cgroup/*/corral-test-*"); do
+    # Which container's, and whether anything still runs there: what a report needs.
+    below=$(find "$cgroup" -mindepth 1 -type d -printf '%P,' | head -c 200)
+    leaks="$leaks cgroup:$cgroup(below:${below:-none};processes:$(cat "$cgroup"/cgroup.procs 2>/dev/null | tr '\n' ','))"
+done
 if [ -n "$leaks" ]; then
     echo "test.sh: the tests leaked:$leaks" >&2
     exit 1
