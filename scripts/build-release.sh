@@ -13,7 +13,9 @@ products=${*:-corralctl corral-monitor corrald}
 # requirements: a third of `corralctl run`'s instructions before (docs/ARCHITECTURE.md §3).
 # lld with scripts/link-order.txt packs the functions a start runs together: a start of a static
 # Swift binary is mostly page faults on its text (scripts/link-order.sh says more).
-flags=(-c release --scratch-path .build-static --static-swift-stdlib
+# -gdwarf-4 for the C shim: Debian 12's valgrind, which link-order.sh runs, cannot read the
+# DWARF 5 clang writes by default, and gives up on the whole binary.
+flags=(-c release --scratch-path .build-static --static-swift-stdlib -Xcc -gdwarf-4
        -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
        -Xswiftc -use-ld=lld -Xswiftc -static-executable
        -Xlinker -licuuc -Xlinker -licudata -Xlinker -lz -Xlinker -llzma -Xlinker -lstdc++ -Xlinker -lm)

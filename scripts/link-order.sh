@@ -58,6 +58,6 @@ PY
 {
     cat "$work/touched"
     nm --defined-only "$bin/corralctl" | awk '$2 ~ /[tT]/ {print $3}' | grep -E \
-        'ChildSetup|ChildMounter|ContainerTreeMounter|MounterSpawner|ChildIdentityLookup|childFail|InitPollLoop|ContainerLauncher|LaunchedContainer|ForegroundContainer|ForegroundRun|LauncherClaim|ContainerExit|StopSignal|BlockedSignals|OwnedDescriptor|FileIO|ContainerSupervisor|ContainerRecord|StateDirectory|ConsoleServer|ConsoleLog|TTYConsole|RestartPolicy|ContainerCgroup|CgroupTree|^corral_'
+        'ChildSetup|ChildMounter|ContainerTreeMounter|ChildIdentityLookup|childFail|InitPollLoop|ContainerLauncher|LaunchedContainer|ForegroundContainer|ForegroundRun|LauncherClaim|ContainerExit|StopSignal|BlockedSignals|OwnedDescriptor|FileIO|ContainerSupervisor|ContainerRecord|StateDirectory|ConsoleServer|ConsoleLog|TTYConsole|RestartPolicy|ContainerCgroup|CgroupTree|^corral_'
 } | awk 'NF && !seen[$0]++' > scripts/link-order.txt
 echo "link-order: $(wc -l < scripts/link-order.txt) symbols in scripts/link-order.txt"
