@@ -77,12 +77,9 @@ static int corral_spawn_child(void *opaque) {
     if (dup2(request->input_fd, 0) == 0 && dup2(request->output_fd, 1) == 1 && dup2(request->error_fd, 2) == 2
         && setsid() >= 0) {
         // Ignored signals stay ignored across execve (handled ones are reset by it anyway) —
-        // glibc's own real-time signals too, which its sigaction refuses to touch: the raw
-        // call. It fails only for SIGKILL and SIGSTOP, which are never ignored.
-        struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } default_action = {0};
-        for (long signal_number = 1; signal_number < 65; signal_number++) {
-            (void)syscall(SYS_rt_sigaction, signal_number, &default_action, NULL, (size_t)8);
-        }
+        // glibc's own real-time signals too, which corral_reset_signal's raw call reaches. It
+        // fails only for SIGKILL and SIGSTOP, which are never ignored.
+        for (int signal_number = 1; signal_number < 65; signal_number++) (void)corral_reset_signal(signal_number);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
