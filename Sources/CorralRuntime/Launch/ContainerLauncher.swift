@@ -183,7 +183,7 @@ public enum ContainerLauncher {
             try IDMapWriter.write(domain.userNamespaceMap, for: container.pid)
             try release(pipes.go.writing)
             preparation.context.initDescriptor = container.pidDescriptor.rawValue
-            mounter = try cloneMounter(preparation: preparation, initDescriptor: container.pidDescriptor.rawValue)
+            mounter = try cloneMounter(preparation: preparation)
             pipes.errors.writing.close()
             pipes.mounts.mounter.close()
             pipes.mounts.initEnd.close()
@@ -241,13 +241,13 @@ public enum ContainerLauncher {
     /// Clones the mounter into init's network, UTS, IPC and PID namespaces (not its user
     /// namespace: the mounter works as the host's root) and a new mount namespace; returns its
     /// pid. This thread joins them for the clone — one setns of init's pidfd, PID meaning only
-    /// its next child's — and returns to its own at once.
-    private static func cloneMounter(preparation: LaunchPreparation, initDescriptor: Int32) throws -> pid_t {
+    /// its next child's (`context.initDescriptor`) — and returns to its own at once.
+    private static func cloneMounter(preparation: LaunchPreparation) throws -> pid_t {
         // Opened first: once joined, a pidfd of this process would name init's namespaces.
         let own = try ["net", "uts", "ipc", "pid"].map { try OwnedDescriptor.open("/proc/thread-self/ns/\($0)", O_RDONLY) }
         defer { for namespace in own { namespace.close() } }
         preparation.context.launcherNamespaces = (own[0].rawValue, own[1].rawValue, own[2].rawValue, own[3].rawValue)
-        guard corral_setns(initDescriptor, mounterNamespaces) == 0 else {
+        guard corral_setns(preparation.context.initDescriptor, mounterNamespaces) == 0 else {
             throw SystemCallError.last("setns", detail: "init's network, UTS, IPC and PID namespaces, for the mounter")
         }
         var arguments = clone_args()
