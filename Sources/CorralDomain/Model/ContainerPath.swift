@@ -49,7 +49,19 @@ public struct ContainerPath: Sendable, Hashable, Comparable, CustomStringConvert
     }
 
     public var description: String {
-        components.isEmpty ? "/" : "/" + components.joined(separator: "/")
+        "/" + joinedComponents
+    }
+
+    /// The components joined by `/`, without a leading one (`srv/www`; empty for the root).
+    /// Spelled out: the generic `joined(separator:)` is not specialised for `[Substring]` and
+    /// looks up its associated types at run time, on the start path once per mount.
+    public var joinedComponents: String {
+        var text = ""
+        for component in components {
+            if !text.isEmpty { text.append("/") }
+            text.append(contentsOf: component)
+        }
+        return text
     }
 
     public static func < (lhs: ContainerPath, rhs: ContainerPath) -> Bool {

@@ -74,7 +74,7 @@ public struct CgroupPlan: Sendable, Equatable {
     /// The path of a container's cgroup below a hierarchy's root: `PARENT/NAME`, the name
     /// escaped as libvirt escapes it.
     public static func relativePath(parent: String, name: String) -> String {
-        let trimmed = parent.split(separator: "/").joined(separator: "/")
+        let trimmed = parent.split(separator: "/").map(String.init).joined(separator: "/")
         let escaped = escape(name)
         return trimmed.isEmpty ? escaped : "\(trimmed)/\(escaped)"
     }

@@ -195,15 +195,19 @@ public enum ContainerLauncher {
             // The go pipe stays open until init has exec'd: its end of file is how init learns
             // that this launcher died before its parent-death signal could.
             try release(pipes.go.writing)
+            // While the children mount and exec, on the other core: the definition as it runs
+            // (`corralctl exec` applies its restrictions) and init's start time. Only the record
+            // naming them waits for the exec, so the start does not wait on them.
+            try FileIO.writeAtomically(domain.canonicalXML, to: claim.definitionCopy, mode: 0o600)
+            let initStartTime = container.initStartTime
             try waitForSetup(pipes.errors.reading, stopRequests: stopRequests)
             if let failure = try readFailure(pipes.errors.reading) {
                 throw RuntimeError(failure.describe(steps: preparation.stepDescriptions, options: preparation.stepOptions,
                                                       launch: preparation.description), code: .setupFailed)
             }
             pipes.go.writing.close()
-            // Running: what `corralctl exec` needs to find it, and the definition as it runs.
-            try FileIO.writeAtomically(domain.canonicalXML, to: claim.definitionCopy, mode: 0o600)
-            try claim.record(initPID: container.pid, initStartTime: container.initStartTime, definition: claim.definitionCopy)
+            // Running: what `corralctl exec` needs to find it.
+            try claim.record(initPID: container.pid, initStartTime: initStartTime, definition: claim.definitionCopy)
             mounter.map { _ = reap($0) }
         } catch {
             pipes.go.writing.close()

@@ -222,7 +222,7 @@ final class LaunchPreparation {
 
     /// A container path relative to the root, as openat2 takes it: `/srv/www` → `srv/www`.
     static func relative(_ path: ContainerPath) -> String {
-        path.isRoot ? "." : path.components.joined(separator: "/")
+        path.isRoot ? "." : path.joinedComponents
     }
 
     static func attributes(_ flags: MountFlags) -> UInt64 {

@@ -5,7 +5,8 @@ import Glibc
 /// stop signal, a second one — or the stop timeout — SIGKILL. Optionally copies a console to
 /// a sink as it goes. One poll loop, shared by the foreground monitor and corrald's monitors.
 public struct InitPollLoop {
-    public let stopSignal: Int32
+    private let domain: Domain
+    private let paths: RuntimePaths
     public let stopTimeoutMilliseconds: Int64
 
     /// Told about the steps of a stop, for logs and records.
@@ -15,7 +16,8 @@ public struct InitPollLoop {
     }
 
     public init(domain: Domain, paths: RuntimePaths) {
-        stopSignal = StopSignal.resolve(domain, paths: paths)
+        self.domain = domain
+        self.paths = paths
         stopTimeoutMilliseconds = Int64(domain.corral.stopTimeoutSeconds ?? ForegroundContainer.defaultStopTimeoutSeconds) * 1000
     }
 
@@ -61,6 +63,9 @@ public struct InitPollLoop {
             if descriptors[1].revents != 0 {
                 guard !stopRequests.pending().isEmpty else { continue }
                 if killDeadline == nil {
+                    // Decided when it is needed, not at the start: looking for systemd in the
+                    // rootfs is no work for a start to wait on.
+                    let stopSignal = StopSignal.resolve(domain, paths: paths)
                     onStop(.stopSignalSent(stopSignal))
                     container.send(stopSignal)
                     killDeadline = MonotonicClock.milliseconds() + stopTimeoutMilliseconds

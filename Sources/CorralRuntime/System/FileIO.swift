@@ -27,14 +27,17 @@ public enum FileIO {
     /// bytes.
     public static func readAll(_ descriptor: Int32, limit: Int = Int.max) -> [UInt8]? {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
+        // Not zeroed: read(2) writes only what it returns, so a small file touches one page of
+        // it, not four (each a page fault at every start).
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 16)
+        defer { chunk.deallocate() }
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            let count = read(descriptor, chunk.baseAddress, chunk.count)
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return nil }
             if count == 0 { return bytes }
             guard bytes.count + count <= limit else { return nil }
-            bytes += chunk[0..<count]
+            bytes += UnsafeRawBufferPointer(rebasing: chunk[0..<count])
         }
     }
 
