@@ -12,10 +12,13 @@ cd "$(dirname "$0")/.."
 ensure_packages $BUILD_PACKAGES hyperfine systemd-container lxc
 ensure_swift
 rootfs=$(scripts/debian-rootfs.sh)
-corralctl=$(scripts/build-release.sh corralctl)/corralctl
+release=$(scripts/build-release.sh corralctl)
 
 work=$(mktemp -d /tmp/corral-bench-boot.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# corralctl as install.sh installs it (see install_copies in lib.sh).
+install_copies "$release" "$work/bin" corralctl
+corralctl=$work/bin/corralctl
 mkdir -p "$work/check/multi-user.target.wants" "$work/state"
 cat > "$work/check/corral-poweroff.service" <<'UNIT'
 [Unit]

@@ -20,7 +20,7 @@ ensure_swift
 counts=${COUNTS:-${COUNT:-200 1000}}
 
 echo "bench-daemon: building the static release binaries"
-bin=$(scripts/build-release.sh corrald corral-monitor corralctl)
+release=$(scripts/build-release.sh corrald corral-monitor corralctl)
 
 work=$(mktemp -d /tmp/corral-bench-daemon.XXXXXX)
 daemon_pid="" listener_pid=""
@@ -32,6 +32,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# The binaries as install.sh installs them (see install_copies in lib.sh).
+bin=$work/bin
+install_copies "$release" "$bin" corrald corral-monitor corralctl
 busybox_rootfs "$work/rootfs" sleep
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

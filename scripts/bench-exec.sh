@@ -13,7 +13,7 @@ ensure_packages $BUILD_PACKAGES hyperfine busybox-static lxc util-linux
 ensure_swift
 
 echo "bench-exec: building the static release corralctl"
-corralctl=$(scripts/build-release.sh corralctl)/corralctl
+release=$(scripts/build-release.sh corralctl)
 
 work=$(mktemp -d /tmp/corral-bench-exec.XXXXXX)
 lxc_started=""
@@ -23,6 +23,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# corralctl as install.sh installs it (see install_copies in lib.sh).
+install_copies "$release" "$work/bin" corralctl
+corralctl=$work/bin/corralctl
 rootfs=$work/rootfs
 busybox_rootfs "$rootfs" sh true sleep
 

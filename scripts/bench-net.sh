@@ -14,7 +14,7 @@ ensure_packages $BUILD_PACKAGES hyperfine busybox-static lxc iproute2
 ensure_swift
 
 echo "bench-net: building the static release corralctl"
-corralctl=$(scripts/build-release.sh corralctl)/corralctl
+release=$(scripts/build-release.sh corralctl)
 work=$(mktemp -d /tmp/corral-bench-net.XXXXXX)
 namespace=corral-bench-net-$$
 cleanup() {
@@ -22,6 +22,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# corralctl as install.sh installs it (see install_copies in lib.sh).
+install_copies "$release" "$work/bin" corralctl
+corralctl=$work/bin/corralctl
 ip netns add "$namespace"
 ip -n "$namespace" link set lo up
 ip -n "$namespace" link add br0 type bridge

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cold start-to-exit of a /bin/true container on a busybox rootfs, in one hyperfine run:
 #   corralctl run  (root = mount of a directory; /proc, /sys, /dev, /dev/pts, shm, mqueue),
-#                  --no-cgroup like crun below, and once more with its cgroup
+#                  --no-cgroup like crun below, and once more with its cgroup; installed as
+#                  install.sh installs it, and once more as a copy whose page cache was filled by
+#                  exec faults (corral-faulted: a host after a reboot; see install_copies)
 #   crun run       (Debian's default `crun spec`: the same namespaces and mounts, no cgroup mount)
 #   bwrap          (bind root, --proc, --dev, ro /sys, all namespaces unshared)
 #   floor          (Benchmarks/floor/floor.c: exactly Corral's kernel work for this container —
@@ -21,10 +23,13 @@ ensure_swift
 
 echo "bench-start: building the static release corralctl and corral-floor-plan"
 release=$(scripts/build-release.sh corralctl corral-floor-plan)
-corralctl=$release/corralctl
 
 work=$(mktemp -d /tmp/corral-bench-start.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# corralctl as install.sh installs it; and once more with a page cache filled by exec faults.
+install_copies "$release" "$work/bin" corralctl
+corralctl=$work/bin/corralctl
+fault_in_copy "$release/corralctl" "$work/corralctl-faulted"
 gcc -O2 -static -o "$work/floor" Benchmarks/floor/floor.c -lcap
 mkdir -p "$work/run" "$work/staging"
 rootfs=$work/rootfs
@@ -49,6 +54,7 @@ PY
 state=$work/run/corral
 corral_cmd="$corralctl run $work/true.xml --state-dir $state --no-cgroup"
 corral_cgroup_cmd="$corralctl run $work/true.xml --state-dir $state"
+corral_faulted_cmd="$work/corralctl-faulted run $work/true.xml --state-dir $state --no-cgroup"
 crun_cmd="crun --cgroup-manager=disabled --root $work/run/crun run -b $work/bundle bench-\$RANDOM"
 bwrap_cmd="bwrap --bind $rootfs / --proc /proc --dev /dev --ro-bind /sys /sys --unshare-all --die-with-parent /bin/true"
 
@@ -64,14 +70,15 @@ unshare --mount --propagation private sh -c "
     \$floor_cmd || { echo 'bench-start: the floor failed' >&2; exit 1; }
     for round in \$(seq ${ROUNDS:-8}); do
         hyperfine --shell=none --warmup 10 --runs ${RUNS:-40} --export-json '$work/round-'\$round.json \
-            -n floor \"\$floor_cmd\" -n corral '$corral_cmd' -n corral-cgroup '$corral_cgroup_cmd' \
+            -n floor \"\$floor_cmd\" -n corral '$corral_cmd' -n corral-faulted '$corral_faulted_cmd' \
+            -n corral-cgroup '$corral_cgroup_cmd' \
             -n crun '$(echo "$crun_cmd" | sed 's/\$RANDOM/{id}/')' -n bwrap '$bwrap_cmd' --parameter-list id 1 >/dev/null \
             || exit 1
     done
 "
 python3 - "$work"/round-*.json <<'PY'
 import json, statistics, sys
-names = ("floor", "corral", "corral-cgroup", "crun", "bwrap")
+names = ("floor", "corral", "corral-faulted", "corral-cgroup", "crun", "bwrap")
 rounds = []
 for path in sys.argv[1:]:
     results = json.load(open(path))["results"]
@@ -88,4 +95,6 @@ def ratio(a, b):
 print(f"median of the rounds' ratios (range), without cgroups: corral/floor {ratio('corral', 'floor')}   "
       f"corral/crun {ratio('corral', 'crun')}   bwrap/crun {ratio('bwrap', 'crun')}")
 print(f"with its cgroup: corral-cgroup/corral {ratio('corral-cgroup', 'corral')}")
+print(f"page cache filled by exec faults (after a reboot): corral-faulted/floor {ratio('corral-faulted', 'floor')}   "
+      f"corral-faulted/corral {ratio('corral-faulted', 'corral')}")
 PY

@@ -18,11 +18,14 @@ public struct LauncherClaim {
         public var initStartTime: UInt64?
         public var definition: String?
 
+        /// One `key=value` line each. Appended, not `joined`: the unspecialised `joined` first
+        /// looks up its associated types by name, a scan of every protocol conformance of the
+        /// binary — ~0.1 ms of a start, spent right before the clone.
         var encoded: String {
-            var lines = ["launcher=\(launcherPID) \(launcherStartTime)"]
-            if let initPID, let initStartTime { lines.append("init=\(initPID) \(initStartTime)") }
-            if let definition { lines.append("definition=\(definition)") }
-            return lines.joined(separator: "\n") + "\n"
+            var text = "launcher=\(launcherPID) \(launcherStartTime)\n"
+            if let initPID, let initStartTime { text += "init=\(initPID) \(initStartTime)\n" }
+            if let definition { text += "definition=\(definition)\n" }
+            return text
         }
 
         init(launcherPID: Int32, launcherStartTime: UInt64) {
