@@ -31,6 +31,7 @@ install_copies "$release" "$work/bin" corralctl
 corralctl=$work/bin/corralctl
 fault_in_copy "$release/corralctl" "$work/corralctl-faulted"
 gcc -O2 -static -o "$work/floor" Benchmarks/floor/floor.c -lcap
+gcc -O2 -o "$work/interleave" Benchmarks/interleave/interleave.c
 mkdir -p "$work/run" "$work/staging"
 rootfs=$work/rootfs
 busybox_rootfs "$rootfs" true sh
@@ -60,8 +61,9 @@ bwrap_cmd="bwrap --bind $rootfs / --proc /proc --dev /dev --ro-bind /sys /sys --
 
 # The first run compiles and caches the seccomp filter, which the floor then loads. This VM's
 # speed drifts by tens of percent over minutes, and hyperfine runs each command's runs in one
-# block: so ROUNDS short hyperfine runs (each of all five commands), and each ratio is the
-# median of its per-round ratios.
+# block: so ROUNDS short hyperfine runs (each of all six commands), and each ratio is the
+# median of its per-round ratios. Then the same commands interleaved, one start of each in
+# turn: no start finds its own binary warm from the one before.
 unshare --mount --propagation private sh -c "
     umount /sys/fs/cgroup/unified 2>/dev/null || true
     mount -t tmpfs -o mode=0755 bench-run '$work/run'
@@ -75,6 +77,11 @@ unshare --mount --propagation private sh -c "
             -n crun '$(echo "$crun_cmd" | sed 's/\$RANDOM/{id}/')' -n bwrap '$bwrap_cmd' --parameter-list id 1 >/dev/null \
             || exit 1
     done
+    # The same starts interleaved (Benchmarks/interleave/interleave.c): each after another
+    # program's, with paired ratios.
+    '$work/interleave' ${INTERLEAVED_RUNS:-300} \"floor=\$floor_cmd\" 'corral=$corral_cmd' \
+        'corral-faulted=$corral_faulted_cmd' 'crun=$(echo "$crun_cmd" | sed 's/\$RANDOM/1/')' 'bwrap=$bwrap_cmd' \
+        > '$work/interleaved.txt' || exit 1
 "
 python3 - "$work"/round-*.json <<'PY'
 import json, statistics, sys
@@ -98,3 +105,5 @@ print(f"with its cgroup: corral-cgroup/corral {ratio('corral-cgroup', 'corral')}
 print(f"page cache filled by exec faults (after a reboot): corral-faulted/floor {ratio('corral-faulted', 'floor')}   "
       f"corral-faulted/corral {ratio('corral-faulted', 'corral')}")
 PY
+echo "bench-start: interleaved, ${INTERLEAVED_RUNS:-300} rounds of one start of each (median; median of the paired ratios):"
+cat "$work/interleaved.txt"
