@@ -11,6 +11,8 @@
 # Goals at 1,000: all running within 4 s, all stopped within 3 s, SIGHUP within 50 ms, corrald
 # RSS within 20 MiB, PSS per monitor <= 1 MiB; every figure linear in the count.
 # busybox sleep as PID 1 ignores SIGTERM, so the definitions name SIGKILL as stop signal.
+# COLD_CACHE=1 drops corrald's and corral-monitor's page cache before each round, as a boot
+# does (corrald then reads corral-monitor's code ahead of its first spawn: ExecutableWarmup).
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench-daemon: needs root" >&2; exit 1; }
@@ -38,8 +40,13 @@ install_copies "$release" "$bin" corrald corral-monitor corralctl
 busybox_rootfs "$work/rootfs" sleep
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# The host's busy CPU time so far (all CPUs, /proc/stat: user, nice, system, irq, softirq,
+# steal), in ms: what a start or a stop costs, whatever the machine's speed at the hour.
+ticks_per_second=$(getconf CLK_TCK)
+busy_ms() { awk -v hz="$ticks_per_second" '/^cpu / {print int(($2 + $3 + $4 + $7 + $8 + $9) * 1000 / hz); exit}' /proc/stat; }
 
-# One round with $1 containers; appends "count up_ms rss_kib pss_mean pss_max hup_ms stop_ms".
+# One round with $1 containers; appends "count up_ms rss_kib pss_mean pss_max hup_ms stop_ms
+# start_cpu_ms_per_container stop_cpu_ms_per_container".
 round() {
     local count=$1 round=$work/round-$1
     mkdir -p "$round"
@@ -72,12 +79,15 @@ open(out, "w").write(f"{time.time_ns() // 1000000}\n")
 ' "$round"/notify.sock "$count" "$round"/all-running &
     listener_pid=$!
     until [ -S "$round"/notify.sock ]; do sleep 0.01; done
+    # COLD_CACHE=1: the binaries as after a boot, nothing of them in the page cache.
+    [ -z "${COLD_CACHE:-}" ] || drop_page_cache "$bin"/corrald "$bin"/corral-monitor
     NOTIFY_SOCKET="$round"/notify.sock "$bin"/corrald --config /dev/null --config-dir "$round"/containers \
         --state-dir "$round"/state --log-dir "$round"/log --monitor "$bin"/corral-monitor 2> "$round"/corrald.log &
     daemon_pid=$!
     until [ -e "$round"/state/corrald.pid ]; do sleep 0.01; done
 
-    local start up
+    local start up busy_before
+    busy_before=$(busy_ms)
     start=$(now_ms)
     mv "$round"/staged/*.xml "$round"/containers/
     until [ -s "$round"/all-running ]; do
@@ -87,6 +97,8 @@ open(out, "w").write(f"{time.time_ns() // 1000000}\n")
     wait "$listener_pid"
     listener_pid=""
     up=$(( $(cat "$round"/all-running) - start ))
+    local start_cpu
+    start_cpu=$(awk -v ms=$(( $(busy_ms) - busy_before )) -v n="$count" 'BEGIN {printf "%.1f", ms / n}')
     echo "bench-daemon: $count containers running $up ms after their files were dropped" >&2
 
     sleep 1
@@ -103,13 +115,16 @@ open(out, "w").write(f"{time.time_ns() // 1000000}\n")
     local hup
     hup=$(grep "SIGHUP: re-read" "$round"/corrald.log | sed -n 's/.* in \([0-9.]*\) ms.*/\1/p' | head -1)
 
+    busy_before=$(busy_ms)
     start=$(now_ms)
     kill -TERM $daemon_pid
     wait $daemon_pid
     daemon_pid=""
     local stop=$(( $(now_ms) - start ))
+    local stop_cpu
+    stop_cpu=$(awk -v ms=$(( $(busy_ms) - busy_before )) -v n="$count" 'BEGIN {printf "%.1f", ms / n}')
     echo "bench-daemon: all $count stopped and corrald exited in $stop ms" >&2
-    echo "$count $up $rss $(( total / monitors )) $max ${hup:-?} $stop" >> "$work/results"
+    echo "$count $up $rss $(( total / monitors )) $max ${hup:-?} $stop $start_cpu $stop_cpu" >> "$work/results"
     umount "$round"
     rm -rf "$round"
 }
@@ -127,6 +142,8 @@ figures = [
     ("PSS per monitor, max (KiB)", 4, "<= 1024"),
     ("SIGHUP with nothing changed (ms)", 5, "<= 50 at 1,000"),
     ("SIGTERM: stop all, exit (ms)", 6, "<= 3000 at 1,000"),
+    ("CPU per container started (ms)", 7, "all CPUs, /proc/stat"),
+    ("CPU per container stopped (ms)", 8, "all CPUs, /proc/stat"),
 ]
 header = "".join(f"{row[0]:>10}" for row in rows)
 print(f"{'containers':34}{header}   growth ×{int(last[0]) / int(first[0]):.0f}   goal")

@@ -97,11 +97,18 @@ install_copies() {
     for binary in "$@"; do install -m 0755 "$from/$binary" "$to/$binary"; done
 }
 
+# drop_page_cache FILE… — drops what the page cache holds of each FILE (pages no process maps),
+# as a reboot would.
+drop_page_cache() {
+    python3 -c 'import os, sys
+for path in sys.argv[1:]:
+    fd = os.open(path, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$@"
+}
+
 # fault_in_copy FROM TO — a copy of FROM whose page cache is dropped, then filled by an exec's
 # page faults: what a host has after a reboot until something reads the file whole.
 fault_in_copy() {
     install -m 0755 "$1" "$2"
-    python3 -c 'import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$2"
+    drop_page_cache "$2"
     "$2" --help > /dev/null 2>&1 || true
 }

@@ -5,6 +5,20 @@ import Glibc
 
 /// Starting, stopping, retrying and adopting the monitors, one per container.
 extension Daemon {
+    /// After a boot nothing has read corral-monitor yet: its code is read into the page cache
+    /// before the first monitor starts, so that every exec of it maps large folios, not the
+    /// single pages the first exec's faults would bring in (ExecutableWarmup). A failure costs
+    /// only that: it is logged, and the monitors start as they would have.
+    func warmMonitorExecutable() {
+        do {
+            if case .read(let bytes) = try ExecutableWarmup.warm(options.monitorPath) {
+                logger.info("\(options.monitorPath): read \(bytes >> 10) KiB of its code into the page cache, which did not hold it")
+            }
+        } catch {
+            logger.warning("\(options.monitorPath): cannot read it into the page cache ahead of the monitors: \(error)")
+        }
+    }
+
     func start(_ name: String, _ container: Container) {
         guard !state.isHeld(name) else {
             logger.info("\(name): stopped by request; not started (corralctl start \(name))")
