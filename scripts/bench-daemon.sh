@@ -17,7 +17,7 @@ set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench-daemon: needs root" >&2; exit 1; }
 . scripts/lib.sh
-ensure_packages $BUILD_PACKAGES busybox-static
+ensure_packages $BUILD_PACKAGES busybox-static util-linux-extra python3
 ensure_swift
 counts=${COUNTS:-${COUNT:-200 1000}}
 

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench-start: needs root" >&2; exit 1; }
 
 . scripts/lib.sh
-ensure_packages $BUILD_PACKAGES crun bubblewrap hyperfine busybox-static gcc libc6-dev
+ensure_packages $BUILD_PACKAGES crun bubblewrap hyperfine busybox-static gcc libc6-dev util-linux-extra python3
 ensure_swift
 
 echo "bench-start: building the static release corralctl and corral-floor-plan"

@@ -91,18 +91,24 @@ XML
 # maps its text page by page: ~0.5 ms more a start on the project's VM. Benchmarks time what a
 # host runs, so they time copies (and say what a cache filled by exec faults costs).
 install_copies() {
-    local from=$1 to=$2
+    local from=$1 to=$2 binary
     shift 2
     install -d "$to"
     for binary in "$@"; do install -m 0755 "$from/$binary" "$to/$binary"; done
 }
 
-# drop_page_cache FILE… — drops what the page cache holds of each FILE (pages no process maps),
-# as a reboot would.
+# drop_page_cache FILE… — drops what the page cache holds of each FILE, as a reboot would; fails
+# when more than a tenth stays (pages a running process maps, or a tmpfs, which cannot drop).
 drop_page_cache() {
     python3 -c 'import os, sys
 for path in sys.argv[1:]:
     fd = os.open(path, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$@"
+    local file cached size
+    for file in "$@"; do
+        cached=$(fincore --bytes --noheadings --output RES "$file")
+        size=$(stat -c %s "$file")
+        [ "$(( cached * 10 ))" -le "$size" ] || { echo "drop_page_cache: $file: $cached of $size bytes still cached" >&2; return 1; }
+    done
 }
 
 # fault_in_copy FROM TO — a copy of FROM whose page cache is dropped, then filled by an exec's
@@ -110,5 +116,5 @@ for path in sys.argv[1:]:
 fault_in_copy() {
     install -m 0755 "$1" "$2"
     drop_page_cache "$2"
-    "$2" --help > /dev/null 2>&1 || true
+    "$2" --help > /dev/null
 }

@@ -8,9 +8,10 @@
  * one. Interleaved, every start follows another program's, as a container's start on a host
  * does; and the paired ratios cancel the drift of a VM's speed within the run.
  *
- * A command is one string, split on spaces (no quoting), its output discarded; a failing run
- * stops everything with exit status 1.
+ * A command is one string, split on spaces (no quoting), its output (stdout and stderr)
+ * discarded; a failing run stops everything with exit status 1.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -62,8 +63,12 @@ static double run_once(struct command *command, posix_spawn_file_actions_t *acti
         return -1;
     }
     double elapsed = now_ms() - start;
+    if (WIFSIGNALED(status)) {
+        fprintf(stderr, "interleave: %s was killed by signal %d\n", command->name, WTERMSIG(status));
+        return -1;
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "interleave: %s failed (wait status %d)\n", command->name, status);
+        fprintf(stderr, "interleave: %s exited with status %d\n", command->name, WEXITSTATUS(status));
         return -1;
     }
     return elapsed;
@@ -74,12 +79,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: interleave RUNS NAME=COMMAND...\n");
         return 2;
     }
-    int runs = atoi(argv[1]);
+    char *end;
+    errno = 0;
+    long runs_given = strtol(argv[1], &end, 10);
     int count = argc - 2;
-    if (runs < 1 || count > MAX_COMMANDS) {
-        fprintf(stderr, "interleave: RUNS must be positive and at most %d commands given\n", MAX_COMMANDS);
+    if (errno != 0 || *end != '\0' || runs_given < 1 || runs_given > 1000000 || count > MAX_COMMANDS) {
+        fprintf(stderr, "interleave: RUNS must be a number from 1 to 1000000, and at most %d commands given\n",
+                MAX_COMMANDS);
         return 2;
     }
+    int runs = (int)runs_given;
     struct command commands[MAX_COMMANDS];
     for (int i = 0; i < count; i++) {
         char *spec = argv[i + 2], *equals = strchr(spec, '=');
@@ -109,8 +118,13 @@ int main(int argc, char **argv) {
         }
     }
     posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    int error = posix_spawn_file_actions_init(&actions);
+    if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    if (error == 0) error = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    if (error != 0) {
+        fprintf(stderr, "interleave: posix_spawn_file_actions: %s\n", strerror(error));
+        return 1;
+    }
 
     /* Warm-up: the first runs fill the page cache and any per-user caches. */
     for (int round = 0; round < 5; round++)

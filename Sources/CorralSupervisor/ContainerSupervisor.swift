@@ -139,7 +139,7 @@ public final class ContainerSupervisor {
             for tty in ttys { tty.copy() }
             container.cleanUp()
         }
-        let watch = InitPollLoop(domain: domain, paths: paths)
+        let watch = InitPollLoop(domain: domain)
         return try watch.wait(for: container, stopRequests: stopRequests, console: console,
                               consoleOutput: { log.appendConsole($0); consoleServer.send($0) },
                               sources: { consoleServer.sources(console: console) + ttys.flatMap { $0.sources() } }, onStop: { event in

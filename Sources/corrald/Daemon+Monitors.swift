@@ -77,8 +77,8 @@ extension Daemon {
         let paths = RuntimePaths(stateDirectory: options.stateDirectory)
         HostDirectory.remove(paths.stagingRoot(for: name))
         state.removeConsoles(of: name)
-        // ENOENT: the monitor removed it.
-        _ = unlink("\(options.stateDirectory)/\(name).launcher")
+        // The launcher record and the definition copy the killed monitor's launch left.
+        LauncherClaim(container: name, paths: paths).release()
     }
 
     /// Schedules another start of a container whose monitor failed, with the back-off of a

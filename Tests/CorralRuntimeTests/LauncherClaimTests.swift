@@ -20,3 +20,16 @@ import Testing
         #expect(LauncherClaim.Record(decoding: "init=42 1001\n") == nil)
     }
 }
+
+/// Containers named `web` and `web.launcher` in one state directory: the launcher's files of the
+/// one are never the definition corrald keeps for the other (`STATE_DIR/NAME.xml`).
+@Suite struct LauncherClaimFileTests {
+    @Test func aLauncherFileIsNoOtherContainersDefinition() {
+        let paths = RuntimePaths(stateDirectory: "/run/corral")
+        let claim = LauncherClaim(container: "web", paths: paths)
+        let otherDefinition = "/run/corral/web.launcher.xml"
+        #expect(claim.definitionCopy != otherDefinition)
+        #expect(claim.path != otherDefinition)
+        #expect(claim.definitionCopy == "/run/corral/web.launcher-definition")
+    }
+}

@@ -71,8 +71,9 @@ public struct LauncherClaim {
     }
 
     /// The definition the container runs, as it was at the start (`corralctl exec` must apply
-    /// init's restrictions, not those of a file edited since).
-    var definitionCopy: String { path + ".xml" }
+    /// init's restrictions, not those of a file edited since). Not `NAME.launcher.xml`: that is
+    /// also where corrald keeps the definition of a container named `NAME.launcher`.
+    var definitionCopy: String { path + "-definition" }
 
     /// Records this process as the container's launcher, and its init (pid and start time) once
     /// it runs.
@@ -86,7 +87,8 @@ public struct LauncherClaim {
         try FileIO.writeAtomically(record.encoded, to: path)
     }
 
-    func release() {
+    /// Removes the record and the definition copy.
+    public func release() {
         // ENOENT: there was none.
         _ = unlink(path)
         _ = unlink(definitionCopy)

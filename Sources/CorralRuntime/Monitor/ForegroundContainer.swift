@@ -40,7 +40,7 @@ public struct ForegroundContainer {
                                                      standardStreams: outputs?.standardStreams ?? (-1, -1, -1),
                                                      stopRequests: stopRequests)
         defer { container.cleanUp() }
-        let watch = InitPollLoop(domain: domain, paths: paths)
+        let watch = InitPollLoop(domain: domain)
         guard let console else {
             outputs?.closeContainerEnds()
             defer { outputs?.drain() }

@@ -6,7 +6,6 @@ import Glibc
 /// a sink as it goes. One poll loop, shared by the foreground monitor and corrald's monitors.
 public struct InitPollLoop {
     private let domain: Domain
-    private let paths: RuntimePaths
     public let stopTimeoutMilliseconds: Int64
 
     /// Told about the steps of a stop, for logs and records.
@@ -15,9 +14,8 @@ public struct InitPollLoop {
         case killedAfterTimeout
     }
 
-    public init(domain: Domain, paths: RuntimePaths) {
+    public init(domain: Domain) {
         self.domain = domain
-        self.paths = paths
         stopTimeoutMilliseconds = Int64(domain.corral.stopTimeoutSeconds ?? ForegroundContainer.defaultStopTimeoutSeconds) * 1000
     }
 
@@ -63,9 +61,8 @@ public struct InitPollLoop {
             if descriptors[1].revents != 0 {
                 guard !stopRequests.pending().isEmpty else { continue }
                 if killDeadline == nil {
-                    // Decided when it is needed, not at the start: looking for systemd in the
-                    // rootfs is no work for a start to wait on.
-                    let stopSignal = StopSignal.resolve(domain, paths: paths)
+                    // Decided when it is needed, from what init runs then (see StopSignal).
+                    let stopSignal = StopSignal.resolve(domain, initPID: container.pid)
                     onStop(.stopSignalSent(stopSignal))
                     container.send(stopSignal)
                     killDeadline = MonotonicClock.milliseconds() + stopTimeoutMilliseconds

@@ -22,10 +22,14 @@ public enum ExecutableWarmup {
         case cached
         /// Not a 64-bit ELF executable (or not a regular file): nothing read.
         case notAnExecutable
+        /// Read-only segments larger than any monitor's (`maximumBytes`): nothing read.
+        case tooLarge
     }
 
     /// The most program headers a sane executable has; more means a damaged file.
     static let maximumSegments = 64
+    /// More read-only bytes than this is no Corral monitor (~10 MB): not read, before READY.
+    static let maximumBytes = 256 << 20
     /// The kernel's default readahead window. Read in such steps, the readahead grows its folios
     /// as it goes; in 1 MiB steps it kept smaller ones (measured: unmapping the 4.4 MB of text a
     /// start touches took 20 µs after 128 KiB reads, 60 µs after 1 MiB reads, 200 µs from
@@ -33,8 +37,9 @@ public enum ExecutableWarmup {
     static let chunkSize = 128 << 10
 
     public static func warm(_ path: String) throws(SystemCallError) -> Outcome {
-        // O_NONBLOCK: a FIFO where the executable should be must not hang corrald.
-        let file = try OwnedDescriptor.open(path, O_RDONLY | O_NONBLOCK)
+        // O_NONBLOCK: a FIFO where the executable should be must not hang corrald; O_NOCTTY: a
+        // terminal there must not become its controlling terminal.
+        let file = try OwnedDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
         defer { file.close() }
         var status = stat()
         guard fstat(file.rawValue, &status) == 0 else { throw .last("fstat", path) }
@@ -43,8 +48,8 @@ public enum ExecutableWarmup {
         guard let segments = try readOnlySegments(file.rawValue, size: size, path: path), !segments.isEmpty else {
             return .notAnExecutable
         }
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let (cached, total) = try residentPages(file.rawValue, size: size, segments: segments, pageSize: pageSize, path: path)
+        guard segments.reduce(0, { $0 + $1.count }) <= maximumBytes else { return .tooLarge }
+        let (cached, total) = try residentPages(file.rawValue, segments: segments, path: path)
         guard cached * 4 < total else { return .cached }
         return .read(bytes: try read(file.rawValue, segments: segments, path: path))
     }
@@ -78,25 +83,25 @@ public enum ExecutableWarmup {
         return segments
     }
 
-    /// How many pages of `segments` are in the page cache, and how many there are (mincore over
-    /// a mapping that is never touched).
-    static func residentPages(_ descriptor: Int32, size: Int, segments: [Range<Int>], pageSize: Int,
-                                      path: String) throws(SystemCallError) -> (cached: Int, total: Int) {
-        guard let mapping = mmap(nil, size, PROT_READ, MAP_SHARED, descriptor, 0),
-              mapping != UnsafeMutableRawPointer(bitPattern: -1) /* MAP_FAILED */ else {
-            throw .last("mmap", path)
-        }
-        // munmap of a mapping made just above cannot fail.
-        defer { _ = munmap(mapping, size) }
-        let pages = (size + pageSize - 1) / pageSize
-        var residency = [UInt8](repeating: 0, count: pages)
-        guard mincore(mapping, size, &residency) == 0 else { throw .last("mincore", path) }
+    /// How many pages of `segments` are in the page cache, and how many there are: mincore over
+    /// a mapping of each segment, never touched.
+    static func residentPages(_ descriptor: Int32, segments: [Range<Int>], path: String) throws(SystemCallError) -> (cached: Int, total: Int) {
+        // getpagesize cannot fail.
+        let pageSize = Int(getpagesize())
         var cached = 0, total = 0
         for segment in segments {
-            for page in (segment.lowerBound / pageSize)..<((segment.upperBound + pageSize - 1) / pageSize) {
-                total += 1
-                if residency[page] & 1 != 0 { cached += 1 }
+            let start = segment.lowerBound / pageSize * pageSize
+            let length = segment.upperBound - start
+            guard let mapping = mmap(nil, length, PROT_READ, MAP_SHARED, descriptor, off_t(start)),
+                  mapping != UnsafeMutableRawPointer(bitPattern: -1) /* MAP_FAILED */ else {
+                throw .last("mmap", path)
             }
+            // munmap of a mapping made just above cannot fail.
+            defer { _ = munmap(mapping, length) }
+            var residency = [UInt8](repeating: 0, count: (length + pageSize - 1) / pageSize)
+            guard mincore(mapping, length, &residency) == 0 else { throw .last("mincore", path) }
+            total += residency.count
+            cached += residency.reduce(0) { $0 + Int($1 & 1) }
         }
         return (cached, total)
     }
@@ -112,7 +117,7 @@ public enum ExecutableWarmup {
             while offset < segment.upperBound {
                 let count = pread(descriptor, buffer.baseAddress, min(chunkSize, segment.upperBound - offset), off_t(offset))
                 if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw .last("read", path) }
+                guard count >= 0 else { throw .last("pread", path) }
                 // The file shrank since fstat: what is left is read.
                 if count == 0 { break }
                 offset += count
@@ -128,7 +133,7 @@ public enum ExecutableWarmup {
         while true {
             let result = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
             if result < 0 && errno == EINTR { continue }
-            guard result >= 0 else { throw .last("read", path) }
+            guard result >= 0 else { throw .last("pread", path) }
             return result == count ? bytes : nil
         }
     }
