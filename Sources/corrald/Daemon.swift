@@ -105,7 +105,7 @@ final class Daemon {
             try watch.watch(options.configDirectory)
             try watch.watch(options.stateDirectory)
             adoptRunningMonitors()
-            warmMonitorExecutable()
+            warmExecutables()
             reconcile()
             notifier.notify("READY=1\nSTATUS=\(statusSummary())")
             logger.info("corrald ready: \(statusSummary()); definitions in \(options.configDirectory)")

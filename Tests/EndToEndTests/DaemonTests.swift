@@ -2,6 +2,7 @@ import CorralDomain
 import CorralSupervisor
 import CorralTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// corrald end to end: a real daemon process supervising real containers in temporary
@@ -190,6 +191,31 @@ struct DaemonTests {
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit() == 0)
             #expect(socket.receive(until: { $0.contains("STOPPING=1") }, seconds: 5).contains { $0.hasPrefix("STOPPING=1") })
+        }
+    }
+
+    /// After a boot the page cache holds nothing of corral-monitor: corrald reads its code
+    /// before the first spawn (ExecutableWarmup), and the monitor it then starts runs.
+    @Test func readsAnUncachedMonitorAheadOfItsFirstSpawn() throws {
+        // On the build's disk: a tmpfs page cache (TMPDIR may be one) cannot be dropped.
+        let directory = ContainerSandbox.buildDirectory + "/warmup-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let monitor = directory + "/corral-monitor"
+        try FileManager.default.copyItem(atPath: ContainerSandbox.buildDirectory + "/corral-monitor", toPath: monitor)
+        let descriptor = open(monitor, O_RDONLY)
+        try #require(descriptor >= 0)
+        try #require(fsync(descriptor) == 0 && posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED) == 0)
+        close(descriptor)
+        try withDaemon { daemon in
+            try daemon.write("web.xml", daemon.service("web"))
+            var arguments = daemon.arguments
+            let index = try #require(arguments.firstIndex(of: "--monitor"))
+            arguments[index + 1] = monitor
+            try daemon.start(arguments: arguments)
+            daemon.wait("web running") { daemon.running("web") != nil }
+            #expect(daemon.log.contains("\(monitor): read "), "\(daemon.log)")
+            #expect(daemon.log.contains("KiB of its code into the page cache, which did not hold it"))
         }
     }
 }
