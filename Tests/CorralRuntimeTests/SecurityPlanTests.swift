@@ -57,3 +57,23 @@ import Testing
         #expect(throws: RuntimeError.self) { try SeccompProgram.compile(profile, denied: ["no_such_syscall"]) }
     }
 }
+
+/// The filter's deny list: Corral's defaults plus `deny`, minus `allow`, sorted, each once.
+@Suite struct SeccompDenyListTests {
+    @Test func sortedDifferenceKeepsEachNameOnceAndDropsTheAllowed() {
+        #expect(SeccompProfile.sortedDifference(["a", "b", "b", "c", "d"], minus: ["b", "x"]) == ["a", "c", "d"])
+        #expect(SeccompProfile.sortedDifference([], minus: ["a"]) == [])
+        #expect(SeccompProfile.sortedDifference(["a", "a"], minus: []) == ["a"])
+    }
+
+    @Test func theProfileDeniesTheDefaultsBesideTheDefinitionsChoice() {
+        let plain = SeccompProfile(SeccompSettings())
+        let defaults = Array(Set(SeccompProfile.defaultDenied)).sorted()
+        #expect(plain.denied == defaults)
+        var settings = SeccompSettings()
+        settings.deny = ["acct", "zz_unknown", "acct"]
+        settings.allow = [defaults[0], "zz_unknown"]
+        let adjusted = SeccompProfile(settings)
+        #expect(adjusted.denied == Array(Set(defaults + ["acct"]).subtracting([defaults[0]])).sorted())
+    }
+}

@@ -22,7 +22,7 @@ public struct NetworkInterface: Sendable, Equatable {
     }
 
     /// The types Corral realises; other `<interface>` types refuse the start.
-    public static let realisedTypes: Set<String> = ["bridge", "ethernet", "direct", "network"]
+    public static let realisedTypes: [String] = ["bridge", "ethernet", "direct", "network"]
 
     public var kind: Kind
     /// `<mac address>`: the container end's; nil = derived from the container's name.

@@ -7,7 +7,7 @@ extension CorralSettings {
     static func parse(_ element: SourceElement, context: inout ParseContext) -> CorralSettings {
         context.checkAttributes(of: element, allowed: [])
         var settings = CorralSettings()
-        var seen: Set<String> = []
+        var seen = NameSet()
         for child in element.children {
             let children = ["stop", "seccomp", "no_new_privileges", "pids"]
             guard child.namespaceURI == namespaceURI, children.contains(child.name) else {

@@ -50,7 +50,7 @@ extension DomainParser {
     private static func checkInterfaceNames(_ interfaces: [NetworkInterface], nics: [HostNIC], context: inout ParseContext, element: SourceElement) {
         let guestNames = interfaces.enumerated().map { $0.element.guestName ?? "eth\($0.offset)" } + nics.map(\.device)
         for (what, names) in [("<target dev>", interfaces.map(\.hostName)), ("container-side name", guestNames.map(Optional.some))] {
-            var seen: Set<String> = []
+            var seen = NameSet()
             for name in names.compactMap({ $0 }) where !seen.insert(name).inserted {
                 context.report(element, "two interfaces have \(what) '\(name)'")
             }

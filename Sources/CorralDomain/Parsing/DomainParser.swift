@@ -30,7 +30,7 @@ public enum DomainParser {
         try DefinitionFile.parse(contentsOf: path, with: parse)
     }
 
-    private static let singletons: Set<String> = [
+    private static let singletons: [String] = [
         "name", "uuid", "memory", "currentMemory", "vcpu", "os", "idmap", "features", "on_poweroff",
         "on_reboot", "on_crash", "devices", "metadata", "memtune", "cputune", "blkiotune",
     ]
@@ -46,7 +46,7 @@ public enum DomainParser {
             context.report(root, type.map { "type '\($0)' is not supported: Corral runs type 'lxc'" } ?? "missing attribute type='lxc'")
         }
         let declarations = root.namespaceDeclarations
-        var seen: Set<String> = []
+        var seen = NameSet()
         var name: String? = nil
         var os: OperatingSystem? = nil
         var sawOS = false

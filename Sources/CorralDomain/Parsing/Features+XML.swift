@@ -2,7 +2,7 @@
 
 extension Features {
     /// Features libvirt defines for containers that Corral keeps verbatim.
-    private static let preservedFeatures: Set<String> = ["privnet"]
+    private static let preservedFeatures: [String] = ["privnet"]
 
     static func parse(_ element: SourceElement, context: inout ParseContext,
                       rootDeclarations: [PreservedAttribute]) -> Features {

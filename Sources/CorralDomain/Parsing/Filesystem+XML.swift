@@ -2,7 +2,7 @@
 
 extension Filesystem {
     /// Children libvirt defines that Corral keeps verbatim; anything else is an error.
-    private static let preservedChildren: Set<String> = [
+    private static let preservedChildren: [String] = [
         "alias", "address", "boot", "binary", "idmap", "space_hard_limit", "space_soft_limit",
     ]
 
@@ -71,7 +71,7 @@ extension Filesystem {
     private static func parseSource(_ source: SourceElement, type: FilesystemType,
                                     context: inout ParseContext) -> FilesystemSource? {
         let expected = type.sourceAttribute
-        let allowed: Set<String> = type == .ram ? ["usage", "units"] : [expected]
+        let allowed: [String] = type == .ram ? ["usage", "units"] : [expected]
         for attribute in source.attributes where attribute.namespaceURI != nil || !allowed.contains(attribute.name) {
             context.report(source, "attribute '\(attribute.qualifiedName)' is not valid for type '\(type.rawValue)' (expected \(expected)='…')")
         }
@@ -140,7 +140,7 @@ extension Filesystem {
 
 extension FilesystemDriver {
     /// libvirt's storage formats (storagecommon.rng); the runtime attaches `raw` images only.
-    public static let storageFormats: Set<String> = [
+    public static let storageFormats: [String] = [
         "raw", "dir", "bochs", "cloop", "dmg", "iso", "vpc", "vdi", "fat", "vhd", "ploop", "luks",
         "cow", "qcow", "qcow2", "qed", "vmdk",
     ]
@@ -148,7 +148,7 @@ extension FilesystemDriver {
     /// Corral's extension (README, "Filesystems"): a kernel filesystem name in `format` of a `block`
     /// or `file` filesystem names the type to mount instead of probing for it. libvirt's
     /// schema does not know these values, so a file using one validates only with Corral.
-    public static let filesystemFormats: Set<String> = [
+    public static let filesystemFormats: [String] = [
         "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "exfat", "f2fs", "squashfs", "erofs", "iso9660",
         "udf",
     ]

@@ -4,7 +4,7 @@
 extension NetworkInterface {
     /// Children that describe nothing a container's interface needs (guest hardware, device
     /// addressing): kept, ignored.
-    private static let harmlessChildren: Set<String> = ["alias", "address", "model", "boot", "rom", "acpi"]
+    private static let harmlessChildren: [String] = ["alias", "address", "model", "boot", "rom", "acpi"]
 
     static func parse(_ element: SourceElement, context: inout ParseContext) -> NetworkInterface? {
         let errorsBefore = context.errorCount
@@ -13,7 +13,7 @@ extension NetworkInterface {
         var interface = NetworkInterface(kind: .ethernet, line: element.line)
         var bridge: String? = nil
         var sourceMode: String? = nil
-        var seen: Set<String> = []
+        var seen = NameSet()
         for child in element.children {
             guard child.namespaceURI == nil else { continue }
             let once = ["source", "mac", "target", "guest", "mtu", "link"]
@@ -23,7 +23,7 @@ extension NetworkInterface {
             }
             switch child.name {
             case "source":
-                let attributes: [String: Set<String>] = ["bridge": ["bridge"], "direct": ["dev", "mode"], "network": ["network", "portgroup"]]
+                let attributes: [String: [String]] = ["bridge": ["bridge"], "direct": ["dev", "mode"], "network": ["network", "portgroup"]]
                 context.checkAttributes(of: child, allowed: attributes[type] ?? [])
                 bridge = child.attribute(type == "direct" ? "dev" : type == "network" ? "network" : "bridge")
                 sourceMode = child.attribute("mode")

@@ -2,7 +2,7 @@
 
 extension OperatingSystem {
     /// libvirt's architecture names (basictypes.rng), so formatted output keeps validating.
-    static let architectures: Set<String> = [
+    static let architectures: [String] = [
         "aarch64", "alpha", "armv6l", "armv7l", "cris", "i686", "ia64", "lm32", "m68k", "microblaze",
         "microblazeel", "mips", "mipsel", "mips64", "mips64el", "openrisc", "parisc", "parisc64", "ppc",
         "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64", "s390", "s390x", "sh4", "sh4eb", "sparc",
@@ -13,13 +13,13 @@ extension OperatingSystem {
 
     static func parse(_ element: SourceElement, context: inout ParseContext) -> OperatingSystem? {
         context.checkAttributes(of: element, allowed: [])
-        var seen: Set<String> = []
+        var seen = NameSet()
         var architecture: String? = nil
         var sawType = false
         var initPath: String? = nil
         var arguments: [String] = []
         var environment: [EnvironmentVariable] = []
-        var environmentNames: Set<String> = []
+        var environmentNames = NameSet()
         var directory: String? = nil
         var user: SourceElement? = nil
         var group: SourceElement? = nil

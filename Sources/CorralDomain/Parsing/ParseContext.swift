@@ -39,7 +39,7 @@ struct ParseContext {
 
     /// Reports each attribute not in `allowed`: an attribute Corral would drop is an error,
     /// never silently ignored (past ten, one line says how many more).
-    mutating func checkAttributes(of element: SourceElement, allowed: Set<String>) {
+    mutating func checkAttributes(of element: SourceElement, allowed: [String]) {
         let unknown = element.attributes.filter { $0.namespaceURI != nil || !allowed.contains($0.name) }
         guard !unknown.isEmpty else { return }
         let label = element.label
@@ -110,7 +110,7 @@ struct ParseContext {
         return nil
     }
 
-    private func expected(_ allowed: Set<String>) -> String {
+    private func expected(_ allowed: [String]) -> String {
         allowed.isEmpty ? "; it takes none" : " (expected \(allowed.sorted().map { "'\($0)'" }.joined(separator: ", ")))"
     }
 }
