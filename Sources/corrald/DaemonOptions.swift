@@ -70,11 +70,7 @@ struct DaemonOptions {
 
     /// `name` in the directory of the running executable (/proc/self/exe).
     static func besideThisExecutable(_ name: String) -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return name }
-        let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let slash = path.lastIndex(of: "/") else { return name }
+        guard let path = FileIO.linkTarget("/proc/self/exe"), let slash = path.lastIndex(of: "/") else { return name }
         return String(path[...slash]) + name
     }
 }

@@ -14,19 +14,11 @@ public enum StopSignal {
     /// gives decides only when init's link cannot be read (it is gone already).
     public static func resolve(_ domain: Domain, initPID: pid_t) -> Int32 {
         if let configured = domain.corral.stopSignal { return configured.number }
-        let running = programPath(of: initPID) ?? domain.os.initPath
+        let running = FileIO.linkTarget("/proc/\(initPID)/exe") ?? domain.os.initPath
         return isSystemd(running) ? systemdPowerOff : SIGTERM
     }
 
     static func isSystemd(_ path: String) -> Bool {
         path.hasSuffix("/systemd") || path == "systemd"
-    }
-
-    /// The path `/proc/PID/exe` names (as init's own mount namespace sees it), or nil.
-    static func programPath(of pid: pid_t) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        let length = readlink("/proc/\(pid)/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -6,6 +6,15 @@ public enum FileIO {
     /// What a small file — a record, a cgroup or /proc file — may hold: more is refused.
     public static let maximumFileSize = 16 << 20
 
+    /// Where the symbolic link `path` points (`/proc/PID/exe`: the program a process runs), or
+    /// nil when it is no link or cannot be read.
+    public static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(path, &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The file's bytes as UTF-8 text, or nil when it cannot be opened or read.
     public static func text(_ path: String) -> String? {
         bytes(atPath: path).map { String(decoding: $0, as: UTF8.self) }
