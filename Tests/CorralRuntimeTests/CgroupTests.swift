@@ -151,22 +151,17 @@ struct CgroupTests {
             let occupant = try #require(root.map { "\($0)/\(sandbox.cgroupParent)/busy" }, "no cgroup2 hierarchy")
             try FileManager.default.createDirectory(atPath: "\(occupant)/payload", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: "\(occupant)/idle", withIntermediateDirectories: true)
-            let sleeper = Process()
-            sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            sleeper.arguments = ["1000"]
-            try sleeper.run()
-            defer {
-                kill(sleeper.processIdentifier, SIGKILL)
-                sleeper.waitUntilExit()
-                for directory in ["\(occupant)/payload", "\(occupant)/idle", occupant] { rmdir(directory) }
-            }
-            try "\(sleeper.processIdentifier)\n".write(toFile: "\(occupant)/payload/cgroup.procs", atomically: false, encoding: .utf8)
+            // Removed once the sleeper is gone (below, as withBackgroundProcess returns).
+            defer { for directory in ["\(occupant)/payload", "\(occupant)/idle", occupant] { rmdir(directory) } }
+            try ContainerSandbox.withBackgroundProcess { sleeper in
+                try "\(sleeper.processIdentifier)\n".write(toFile: "\(occupant)/payload/cgroup.procs", atomically: false, encoding: .utf8)
 
-            let run = try sandbox.run(sandbox.domain("busy", script: "echo ran"))
-            #expect(run.status == 125)
-            #expect(run.errors.contains("'\(occupant)' is in use: a container named like this one is already running"), "\(run.errors)")
-            #expect(sleeper.isRunning, "the occupant's process is untouched")
-            #expect(FileManager.default.fileExists(atPath: "\(occupant)/idle"), "the occupant's empty sub-cgroup is untouched")
+                let run = try sandbox.run(sandbox.domain("busy", script: "echo ran"))
+                #expect(run.status == 125)
+                #expect(run.errors.contains("'\(occupant)' is in use: a container named like this one is already running"), "\(run.errors)")
+                #expect(sleeper.isRunning, "the occupant's process is untouched")
+                #expect(FileManager.default.fileExists(atPath: "\(occupant)/idle"), "the occupant's empty sub-cgroup is untouched")
+            }
         }
     }
 

@@ -312,18 +312,15 @@ struct RobustnessTests {
                             && !FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.procs"), "no payload cgroup in \(roots)")
                 return
             }
-            let stranger = Process()
-            stranger.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            stranger.arguments = ["1000"]
-            try stranger.run()
-            defer { if stranger.isRunning { kill(stranger.processIdentifier, SIGKILL) } }
-            try "\(stranger.processIdentifier)\n".write(toFile: "\(directory)/cgroup.procs", atomically: false, encoding: .utf8)
-            kill(container.processIdentifier, SIGTERM)
-            container.waitUntilExit()
-            ContainerSandbox.waitUntil({ !stranger.isRunning })
-            #expect(!stranger.isRunning, "the host process moved into \(directory) outlived the stop")
-            #expect(!stranger.isRunning && stranger.terminationReason == .uncaughtSignal && stranger.terminationStatus == SIGKILL)
-            #expect(!FileManager.default.fileExists(atPath: directory), "the container's cgroup was removed")
+            try ContainerSandbox.withBackgroundProcess { stranger in
+                try "\(stranger.processIdentifier)\n".write(toFile: "\(directory)/cgroup.procs", atomically: false, encoding: .utf8)
+                kill(container.processIdentifier, SIGTERM)
+                container.waitUntilExit()
+                ContainerSandbox.waitUntil({ !stranger.isRunning })
+                #expect(!stranger.isRunning, "the host process moved into \(directory) outlived the stop")
+                #expect(!stranger.isRunning && stranger.terminationReason == .uncaughtSignal && stranger.terminationStatus == SIGKILL)
+                #expect(!FileManager.default.fileExists(atPath: directory), "the container's cgroup was removed")
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 @testable import CorralRuntime
 import CorralDomain
+import CorralTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -18,16 +19,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: "\(directory)/\(name)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(directory)/\(name)")
-        process.arguments = ["30"]
-        try process.run()
-        defer {
-            // SIGKILL: the test runner may pass SIGTERM on ignored.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try body(process.processIdentifier)
+        try ContainerSandbox.withBackgroundProcess("\(directory)/\(name)") { try body($0.processIdentifier) }
     }
 
     @Test func aRunningSystemdIsStoppedWithSIGRTMINPlus3() throws {

@@ -115,6 +115,21 @@ public final class ContainerSandbox: @unchecked Sendable {
         return condition()
     }
 
+    /// Runs `executable` (a long sleep by default) in the background while `body` looks at it,
+    /// then ends it with SIGKILL — the test runner may pass SIGTERM on ignored — and reaps it.
+    public static func withBackgroundProcess(_ executable: String = "/bin/sleep", arguments: [String] = ["1000"],
+                                             _ body: (Process) throws -> Void) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try body(process)
+    }
+
     /// Starts `definition` with `corralctl run` and returns at once; the caller waits for it.
     public func start(_ definition: String, name: String) throws -> Process {
         let file = "\(directory)/\(name).xml"
