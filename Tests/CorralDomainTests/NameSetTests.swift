@@ -7,8 +7,9 @@ import Testing
         var names = NameSet()
         let count = NameSet.arrayLimit * 3
         for index in 0..<count {
-            #expect(names.insert("n\(index)").inserted)
-            #expect(!names.insert("n\(index)").inserted)
+            let first = names.insert("n\(index)"), second = names.insert("n\(index)")
+            #expect(first)
+            #expect(!second)
         }
         for index in 0..<count { #expect(names.contains("n\(index)")) }
         #expect(!names.contains("n\(count)"))

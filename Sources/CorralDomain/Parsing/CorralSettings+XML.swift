@@ -14,7 +14,7 @@ extension CorralSettings {
                 context.reportUnexpectedChild(child, in: element, allowed: children.map { "\(prefix):\($0)" })
                 continue
             }
-            if !seen.insert(child.name).inserted { context.reportDuplicate(child, in: element) }
+            if !seen.insert(child.name) { context.reportDuplicate(child, in: element) }
             switch child.name {
             case "seccomp": settings.seccomp = parseSeccomp(child, context: &context)
             case "no_new_privileges": settings.noNewPrivileges = parseState(child, context: &context)

@@ -51,7 +51,7 @@ extension DomainParser {
         let guestNames = interfaces.enumerated().map { $0.element.guestName ?? "eth\($0.offset)" } + nics.map(\.device)
         for (what, names) in [("<target dev>", interfaces.map(\.hostName)), ("container-side name", guestNames.map(Optional.some))] {
             var seen = NameSet()
-            for name in names.compactMap({ $0 }) where !seen.insert(name).inserted {
+            for name in names.compactMap({ $0 }) where !seen.insert(name) {
                 context.report(element, "two interfaces have \(what) '\(name)'")
             }
         }

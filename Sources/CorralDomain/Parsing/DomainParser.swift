@@ -56,7 +56,7 @@ public enum DomainParser {
                 domain.preservedElements.append(PreservedElement(copying: child, rootDeclarations: declarations))
                 continue
             }
-            if singletons.contains(child.name) && !seen.insert(child.name).inserted {
+            if singletons.contains(child.name) && !seen.insert(child.name) {
                 context.reportDuplicate(child, in: root)
                 continue
             }

@@ -17,14 +17,14 @@ struct NameSet {
 
     /// Adds `name`; whether it was not there yet.
     @discardableResult
-    mutating func insert(_ name: String) -> (inserted: Bool, memberAfterInsert: String) {
-        if many != nil { return (many?.insert(name).inserted ?? false, name) }
-        guard !few.contains(name) else { return (false, name) }
+    mutating func insert(_ name: String) -> Bool {
+        if many != nil { return many?.insert(name).inserted ?? false }
+        guard !few.contains(name) else { return false }
         few.append(name)
         if few.count > NameSet.arrayLimit {
             many = Set(few)
             few = []
         }
-        return (true, name)
+        return true
     }
 }

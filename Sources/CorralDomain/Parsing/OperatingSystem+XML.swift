@@ -28,7 +28,7 @@ extension OperatingSystem {
                 context.reportUnexpectedChild(child, in: element, allowed: children)
                 continue
             }
-            if child.name != "initarg" && child.name != "initenv" && !seen.insert(child.name).inserted {
+            if child.name != "initarg" && child.name != "initenv" && !seen.insert(child.name) {
                 context.reportDuplicate(child, in: element)
                 continue
             }
@@ -63,7 +63,7 @@ extension OperatingSystem {
                     context.report(child, "name '\(name)' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
                     continue
                 }
-                guard environmentNames.insert(name).inserted else {
+                guard environmentNames.insert(name) else {
                     context.report(child, "variable '\(name)' is set twice")
                     continue
                 }
