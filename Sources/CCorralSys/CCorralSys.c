@@ -1,6 +1,7 @@
 // The header's wrappers are static inline. What lives here needs a body and a symbol of its
 // own: corral_spawn, and the clone3 trampoline its child starts on.
 #include "CCorralSys.h"
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -61,38 +62,74 @@ __asm__(".text\n"
 #error "corral_clone3_run: no clone3 trampoline for this architecture"
 #endif
 
-/// What the spawned child needs, and where it leaves its errno for the caller (the same memory).
+/// What the spawned child needs, and where it leaves its errno and the failed call for the
+/// caller (the same memory).
 struct corral_spawn_request {
     const char *path;
     char *const *argv;
     char *const *envp;
     int input_fd, output_fd, error_fd;
+    const char *error_path;
     volatile int error;
+    /// The step that failed, and the path it failed on (NULL: the program's).
+    const char *volatile failed_call;
+    const char *volatile failed_path;
 };
+
+/// Standard streams of the child's own: /dev/null in and out, `error_path` appended to. The
+/// caller's table it shares (CLONE_FILES) is left first, for an empty one (close_range over
+/// every descriptor with CLOSE_RANGE_UNSHARE copies none): nothing here touches the caller's.
+static int corral_spawn_open_streams(struct corral_spawn_request *request) {
+    if (syscall(SYS_close_range, 0U, ~0U, CORRAL_CLOSE_RANGE_UNSHARE) != 0) {
+        request->failed_call = "close_range";
+        return -1;
+    }
+    request->failed_call = "open";
+    request->failed_path = "/dev/null";
+    // The table is empty: each open takes the lowest descriptor free, 0, then 1, then 2.
+    if (open("/dev/null", O_RDONLY) != 0 || open("/dev/null", O_WRONLY) != 1) return -1;
+    request->failed_path = request->error_path;
+    if (open(request->error_path, O_WRONLY | O_APPEND) != 2) return -1;
+    request->failed_path = NULL;
+    return 0;
+}
 
 /// The child, in the caller's memory until execve: system calls only, nothing that allocates or
 /// locks. Its errno is the caller's (the same thread-local word), which the caller does not read.
 static int corral_spawn_child(void *opaque) {
     struct corral_spawn_request *request = opaque;
-    if (dup2(request->input_fd, 0) == 0 && dup2(request->output_fd, 1) == 1 && dup2(request->error_fd, 2) == 2
-        && setsid() >= 0) {
-        // Ignored signals stay ignored across execve (handled ones are reset by it anyway) —
-        // glibc's own real-time signals too, which corral_reset_signal's raw call reaches. It
-        // fails only for SIGKILL and SIGSTOP, which are never ignored.
-        for (int signal_number = 1; signal_number < 65; signal_number++) (void)corral_reset_signal(signal_number);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execve(request->path, request->argv, request->envp);
+    int streams;
+    if (request->error_path) {
+        streams = corral_spawn_open_streams(request);
+    } else {
+        request->failed_call = "dup2";
+        streams = dup2(request->input_fd, 0) == 0 && dup2(request->output_fd, 1) == 1 && dup2(request->error_fd, 2) == 2 ? 0 : -1;
+    }
+    if (streams == 0) {
+        request->failed_call = "setsid";
+        if (setsid() >= 0) {
+            // Ignored signals stay ignored across execve (handled ones are reset by it anyway) —
+            // glibc's own real-time signals too, which corral_reset_signal's raw call reaches. It
+            // fails only for SIGKILL and SIGSTOP, which are never ignored.
+            for (int signal_number = 1; signal_number < 65; signal_number++) (void)corral_reset_signal(signal_number);
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            request->failed_call = "execve";
+            execve(request->path, request->argv, request->envp);
+        }
     }
     request->error = errno ? errno : EINVAL;
     return 127;
 }
 
 long corral_spawn(const char *path, char *const argv[], char *const envp[],
-                  int input_fd, int output_fd, int error_fd, int cgroup_fd, int *exec_error) {
+                  int input_fd, int output_fd, int error_fd, const char *error_path, int cgroup_fd,
+                  int *exec_error, const char **failed_call, const char **failed_path) {
     *exec_error = 0;
-    struct corral_spawn_request request = {path, argv, envp, input_fd, output_fd, error_fd, 0};
+    *failed_call = "clone3";
+    *failed_path = NULL;
+    struct corral_spawn_request request = {path, argv, envp, input_fd, output_fd, error_fd, error_path, 0, "execve", NULL};
     // The child's stack, with a guard page below it: an overrun faults in the child rather than
     // writing into the caller's memory.
     const size_t guard = (size_t)getpagesize(), size = 64 * 1024;
@@ -105,7 +142,7 @@ long corral_spawn(const char *path, char *const argv[], char *const envp[],
     }
     struct clone_args arguments;
     memset(&arguments, 0, sizeof(arguments));
-    arguments.flags = CLONE_VM | CLONE_VFORK;
+    arguments.flags = CLONE_VM | CLONE_VFORK | (error_path ? CLONE_FILES : 0);
     arguments.exit_signal = SIGCHLD;
     arguments.stack = (uint64_t)(uintptr_t)(stack + guard);
     arguments.stack_size = size;
@@ -129,6 +166,8 @@ long corral_spawn(const char *path, char *const argv[], char *const envp[],
         // It failed before its exec and has exited: reaped here, never seen by the caller.
         while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR) {}
         *exec_error = request.error;
+        *failed_call = request.failed_call;
+        *failed_path = request.failed_path;
         return -1;
     }
     return pid;

@@ -27,10 +27,11 @@ final class MonitorProcess {
                          "--state-dir", options.stateDirectory, "--template-dir", options.templateDirectory,
                          "--overlay-dir", options.overlayDirectory, "--network-dir", options.networkDirectory,
                          "--cgroup-parent", options.cgroupParent, running]
-        // Opened here, not by the child: a log that cannot be opened is then named as such.
+        // Created here; the child opens it again by name, as it takes none of corrald's
+        // descriptors along (a pidfd per monitor: see ProcessControl.spawnDetached).
         let logPath = ConsoleLog.path(in: options.logDirectory, container: name)
-        let log = try OwnedDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
-        let pid = try ProcessControl.spawn(arguments, standardError: log, intoCgroup: cgroup)
+        try OwnedDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640).close()
+        let pid = try ProcessControl.spawnDetached(arguments, standardErrorPath: logPath, intoCgroup: cgroup)
         guard let pidDescriptor = ProcessControl.pidDescriptor(of: pid) else {
             throw SystemCallError.last("pidfd_open", "monitor pid \(pid)")
         }

@@ -52,6 +52,38 @@ import Testing
         }
     }
 
+    /// spawnDetached (corrald's monitors): the child takes none of the caller's descriptors —
+    /// not even one without close-on-exec — and has /dev/null in and out and the log appended
+    /// to as its error stream; a log that cannot be opened is named.
+    @Test func aDetachedChildHasOnlyItsOwnThreeStreams() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-spawn-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = directory + "/log"
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
+        // Inheritable on purpose: a plain spawn's child would keep it across its exec.
+        let inheritable = open("/dev/null", O_RDONLY)
+        #expect(inheritable > 2)
+        defer { close(inheritable) }
+
+        let pid = try ProcessControl.spawnDetached(["/bin/sleep", "30"], standardErrorPath: log)
+        defer {
+            kill(pid, SIGKILL)
+            while waitpid(pid, nil, 0) < 0 && errno == EINTR {}
+        }
+        // Seen from here while it sleeps (the spawn returns once the child has exec'd).
+        let streams = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").sorted()
+        #expect(streams == ["0", "1", "2"])
+        let targets = try ["0", "1", "2"].map { try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") }
+        #expect(targets == ["/dev/null", "/dev/null", log])
+        let flags = try String(contentsOfFile: "/proc/\(pid)/fdinfo/2", encoding: .utf8)
+        #expect(flags.contains("flags:\t0102001"), "O_APPEND | O_WRONLY (and O_LARGEFILE): \(flags)")
+
+        #expect(throws: SystemCallError("open", [directory + "/missing/log"], errno: ENOENT)) {
+            try ProcessControl.spawnDetached(["/bin/true"], standardErrorPath: directory + "/missing/log")
+        }
+    }
+
     /// Each caller's child runs on a stack of its own and leaves its caller's memory at exec:
     /// many at once from several threads must each get their own arguments and output.
     @Test func callersOnManyThreadsAtOnceEachGetTheirOwnChild() async throws {

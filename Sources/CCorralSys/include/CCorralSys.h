@@ -69,6 +69,7 @@ static const int CORRAL_AT_EMPTY_PATH = 0x1000;
 static const int CORRAL_AT_RECURSIVE = 0x8000;
 static const int CORRAL_O_PATH = 010000000;
 static const unsigned int CORRAL_CLOSE_RANGE_CLOEXEC = 1U << 2;
+static const unsigned int CORRAL_CLOSE_RANGE_UNSHARE = 1U << 1;
 
 /// Corral's posix_spawn (its monitors, and the host tools it runs), with one step more: the
 /// child is cloned straight into the cgroup2 `cgroup_fd` when it is not -1 (CLONE_INTO_CGROUP),
@@ -82,10 +83,20 @@ static const unsigned int CORRAL_CLOSE_RANGE_CLOEXEC = 1U << 2;
 /// the exec to throw them away — for corrald with a thousand containers, over a millisecond
 /// per spawn, growing with its size. The caller waits meanwhile, with every signal blocked.
 ///
+/// With `error_path` set, the child takes none of the caller's descriptors: it leaves the
+/// caller's table (shared with it by CLONE_FILES) for an empty one of its own — which copies
+/// nothing — and opens /dev/null as its input and output and `error_path` (to append) as its
+/// error stream; `input_fd`, `output_fd` and `error_fd` are then unused. A copy of the caller's
+/// table, as a plain clone makes, costs a reference per open descriptor and its exec a close
+/// of each: corrald holds a pidfd per monitor, so each spawn would cost in proportion to the
+/// containers already running.
+///
 /// Returns the pid; or -errno of clone3 (`*exec_error` 0); or -1 with `*exec_error` set to
-/// the errno of a step or of execve that failed in the child, which has then been reaped.
+/// the errno of the step named `*failed_call` (execve, or one before it) that failed in the
+/// child on `*failed_path` (NULL: on `path`), which has then been reaped.
 long corral_spawn(const char *path, char *const argv[], char *const envp[],
-                  int input_fd, int output_fd, int error_fd, int cgroup_fd, int *exec_error);
+                  int input_fd, int output_fd, int error_fd, const char *error_path, int cgroup_fd,
+                  int *exec_error, const char **failed_call, const char **failed_path);
 
 /// Terminal ioctls built with _IOR/_IOW, function-like macros Swift cannot import.
 static const unsigned long CORRAL_TIOCGPTN = TIOCGPTN;

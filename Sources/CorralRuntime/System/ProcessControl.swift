@@ -13,15 +13,38 @@ public enum ProcessControl {
                              intoCgroup cgroup: OwnedDescriptor? = nil) throws(SystemCallError) -> pid_t {
         let input = try OwnedDescriptor.open("/dev/null", O_RDONLY)
         let discard = output == nil || standardError == nil ? try OwnedDescriptor.open("/dev/null", O_WRONLY) : nil
-        let outputDescriptor = (output ?? discard)?.rawValue ?? -1
-        let errorDescriptor = (standardError ?? discard)?.rawValue ?? -1
+        return try spawn(arguments, input: input.rawValue, output: (output ?? discard)?.rawValue ?? -1,
+                         standardError: (standardError ?? discard)?.rawValue ?? -1, standardErrorPath: nil, intoCgroup: cgroup)
+    }
+
+    /// Like `spawn`, stdout on /dev/null and stderr appended to the existing file
+    /// `standardErrorPath` — and none of the caller's descriptors copied into the child, not
+    /// even to be closed at its exec (see corral_spawn): what a spawn costs stays the same
+    /// however many descriptors the caller holds (corrald: a pidfd per monitor).
+    public static func spawnDetached(_ arguments: [String], standardErrorPath: String,
+                                     intoCgroup cgroup: OwnedDescriptor? = nil) throws(SystemCallError) -> pid_t {
+        try spawn(arguments, input: -1, output: -1, standardError: -1, standardErrorPath: standardErrorPath, intoCgroup: cgroup)
+    }
+
+    private static func spawn(_ arguments: [String], input: Int32, output: Int32, standardError: Int32, standardErrorPath: String?,
+                              intoCgroup cgroup: OwnedDescriptor?) throws(SystemCallError) -> pid_t {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
+        // A copy that outlives the call: the child may name it as the path it failed on.
+        let errorPath = standardErrorPath.map { strdup($0) }
+        defer {
+            for argument in argv { free(argument) }
+            free(errorPath ?? nil)
+        }
         var childError: Int32 = 0
-        let pid = corral_spawn(try executable(arguments[0]), &argv, environ, input.rawValue, outputDescriptor, errorDescriptor,
-                               cgroup?.rawValue ?? -1, &childError)
-        // It failed before its exec (and corral_spawn reaped it).
-        guard childError == 0 else { throw SystemCallError("execve", [arguments[0]], errno: childError) }
+        var failedCall: UnsafePointer<CChar>? = nil, failedPath: UnsafePointer<CChar>? = nil
+        let path = try executable(arguments[0])
+        let pid = corral_spawn(path, &argv, environ, input, output, standardError, errorPath ?? nil, cgroup?.rawValue ?? -1,
+                               &childError, &failedCall, &failedPath)
+        // A step in the child failed, or its exec (and corral_spawn reaped it).
+        guard childError == 0 else {
+            throw SystemCallError(failedCall.map { String(cString: $0) } ?? "execve",
+                                  [failedPath.map { String(cString: $0) } ?? arguments[0]], errno: childError)
+        }
         guard pid > 0 else { throw SystemCallError(cgroup == nil ? "clone3" : "clone3 (CLONE_INTO_CGROUP)", [arguments[0]], errno: Int32(-pid)) }
         return pid_t(pid)
     }
