@@ -102,6 +102,7 @@ extension Daemon {
         }
         let delay = RestartPolicy.delay(consecutive: container.monitorFailures, reason: .crashed)
         container.restartAt = WallClock.now() + delay
+        timedContainers.insert(name)
         return delay
     }
 
@@ -112,6 +113,7 @@ extension Daemon {
         monitor.stop()
         let timeout = Int64(container.domain.corral.stopTimeoutSeconds ?? ForegroundContainer.defaultStopTimeoutSeconds)
         container.killAt = MonotonicClock.milliseconds() + (timeout + Daemon.stopGraceSeconds) * 1000
+        timedContainers.insert(container.name)
     }
 
     /// Beyond a container's stop timeout, how long its monitor gets to clean up and exit.
@@ -185,7 +187,7 @@ extension Daemon {
                 monitor.stop()
                 continue
             }
-            let container = Container(domain: domain, file: record.definition)
+            let container = Container(name: record.name, domain: domain, file: record.definition)
             container.monitor = monitor
             watch(record.name, container)
             container.lastPhase = record.phase

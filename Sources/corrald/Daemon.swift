@@ -9,6 +9,8 @@ import Glibc
 final class Daemon {
     /// A container corrald knows: what it runs, from which file, and its monitor if any.
     final class Container {
+        /// The key of `containers`: the name of the definition it runs.
+        let name: String
         var domain: Domain
         var file: String
         var monitor: MonitorProcess?
@@ -17,14 +19,16 @@ final class Daemon {
         var next: Next = .keepStopped
         var lastPhase: ContainerRecord.Phase?
         /// A monitor that died without recording a stop (or could not be spawned) is started
-        /// again at this time, with the containers' own back-off.
+        /// again at this time, with the containers' own back-off. Set by `retryLater` alone,
+        /// which notes the container in `timedContainers`.
         var restartAt: Int64?
         /// Monitors in a row that died or could not be spawned; reset once one has run its
         /// container for RestartPolicy.resetAfterSeconds.
         var monitorFailures = 0
         /// When its current monitor's record last said "running".
         var runningSince: Int64?
-        /// Asked to stop: SIGKILL for the monitor if it is still there at this time.
+        /// Asked to stop: SIGKILL for the monitor if it is still there at this time. Set by
+        /// `stop` alone, which notes the container in `timedContainers`.
         var killAt: Int64?
 
         enum Next {
@@ -33,7 +37,8 @@ final class Daemon {
             case forget
         }
 
-        init(domain: Domain, file: String) {
+        init(name: String, domain: Domain, file: String) {
+            self.name = name
             self.domain = domain
             self.file = file
         }
@@ -44,6 +49,10 @@ final class Daemon {
     let state: StateDirectory
     let notifier = SystemdNotifier()
     var containers: [String: Container] = [:]
+    /// The names of the containers that may have a restart or a SIGKILL pending: all the
+    /// loop's deadline and due work look at, rather than every container at every wake-up
+    /// (a thousand starting wake it thousands of times). A name stays until both are done.
+    var timedContainers: Set<String> = []
     /// What each definition file held when last read: a reload parses only files that changed.
     private var parsedDefinitions: [String: DefinitionScan.Parsed] = [:]
     /// The container each definition file provided last, so an invalid edit keeps it running.
@@ -174,8 +183,9 @@ final class Daemon {
     }
 
     private func nextDeadline() -> Int64? {
-        let restarts = containers.values.compactMap(\.restartAt).map { $0 * 1000 - WallClock.now() * 1000 + MonotonicClock.milliseconds() }
-        let kills = containers.values.filter { $0.monitor != nil }.compactMap(\.killAt)
+        let timed = timedContainers.compactMap { containers[$0] }
+        let restarts = timed.compactMap(\.restartAt).map { $0 * 1000 - WallClock.now() * 1000 + MonotonicClock.milliseconds() }
+        let kills = timed.filter { $0.monitor != nil }.compactMap(\.killAt)
         return ([reconcileAt, nextWatchdog, statusDueAt].compactMap { $0 } + restarts + kills).min()
     }
 
@@ -194,7 +204,11 @@ final class Daemon {
             notifier.notify("WATCHDOG=1")
             nextWatchdog = now + interval
         }
-        for (name, container) in containers {
+        for name in timedContainers {
+            guard let container = containers[name], container.restartAt != nil || container.killAt != nil else {
+                timedContainers.remove(name)
+                continue
+            }
             if let at = container.restartAt, at <= WallClock.now(), !shuttingDown {
                 container.restartAt = nil
                 start(name, container)
@@ -281,7 +295,7 @@ final class Daemon {
         for (name, definition) in desired {
             containerOfFile[definition.file] = name
             guard let container = containers[name] else {
-                let container = Container(domain: definition.domain, file: definition.file)
+                let container = Container(name: name, domain: definition.domain, file: definition.file)
                 containers[name] = container
                 logger.info("\(name): new definition \(definition.file)")
                 start(name, container)
