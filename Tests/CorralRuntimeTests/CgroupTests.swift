@@ -144,7 +144,7 @@ struct CgroupTests {
 
     /// Cgroups are host-wide: a populated cgroup of the same name (another container, or
     /// anything placed there) refuses the start, and the refusal touches none of it — not its
-    /// processes, not its empty sub-cgroups.
+    /// processes, not its empty sub-cgroups — and leaves nothing of its own.
     @Test func aBusyCgroupOfTheSameNameRefusesTheStartAndIsLeftAlone() throws {
         let root = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].first { FileManager.default.fileExists(atPath: "\($0)/cgroup.procs") }
         try ContainerSandbox.with { sandbox in
@@ -161,6 +161,11 @@ struct CgroupTests {
                 #expect(run.errors.contains("'\(occupant)' is in use: a container named like this one is already running"), "\(run.errors)")
                 #expect(sleeper.isRunning, "the occupant's process is untouched")
                 #expect(FileManager.default.fileExists(atPath: "\(occupant)/idle"), "the occupant's empty sub-cgroup is untouched")
+                // What the refused start had made in the other hierarchies (a hybrid host's v1
+                // ones, made before it met the occupant) is gone.
+                let left = Self.cgroupDirectories("busy", parent: sandbox.cgroupParent)
+                    .filter { $0 != occupant && FileManager.default.fileExists(atPath: $0) }
+                #expect(left.isEmpty, "cgroup directories left: \(left)")
             }
         }
     }

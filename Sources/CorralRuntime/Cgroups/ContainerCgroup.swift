@@ -24,13 +24,6 @@ public final class ContainerCgroup {
             available = Set((FileIO.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
         }
         plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available, devices: devices)
-        // Cgroups are host-wide: a populated one is another container of the same name (or
-        // anything placed there). Refused before anything is created, and none of it is
-        // touched: the clean-up below would remove its empty sub-cgroups.
-        for directory in plan.containerDirectories where !CgroupTree.pids(directory).isEmpty {
-            throw RuntimeError("cgroup '\(directory)' is in use: a container named like this one is already running on this host",
-                               code: .busy)
-        }
         do {
             try create()
             if let directory = plan.deviceProgramDirectory { try DeviceAccess.attach(plan.devices, to: directory) }
@@ -39,19 +32,41 @@ public final class ContainerCgroup {
                 unifiedDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard unifiedDescriptor >= 0 else { throw SystemCallError.last("open", directory) }
             }
+        } catch let error as CgroupInUse {
+            // Another container's: none of it is touched (create removed what it had made).
+            throw RuntimeError("cgroup '\(error.directory)' is in use: a container named like this one is already running on this host",
+                               code: .busy)
         } catch {
             remove()
             throw error
         }
     }
 
+    /// A container directory that holds processes: cgroups are host-wide, so this is another
+    /// container of the same name (or anything placed there).
+    private struct CgroupInUse: Error {
+        let directory: String
+    }
+
     private func create() throws {
+        // The container directories this start made, so that meeting one in use removes only
+        // those, never the other container's (remove() would take its empty sub-cgroups).
+        var made: [String] = []
         for step in plan.steps {
             switch step {
             case .create(let directory) where plan.containerDirectories.contains(directory):
-                // Empty (checked above): what a killed launcher left, with a stale device list.
-                _ = CgroupTree.remove(directory)
-                try HostDirectory.create(directory, detail: "cgroup")
+                // Usually new: one mkdir, nothing to look at first. There already: in use, or
+                // empty — what a killed launcher left, with a stale device list: made afresh.
+                if mkdir(directory, 0o755) != 0 {
+                    guard errno == EEXIST else { throw SystemCallError.last("mkdir", directory, detail: "cgroup") }
+                    guard CgroupTree.pids(directory).isEmpty else {
+                        for directory in made { _ = CgroupTree.remove(directory) }
+                        throw CgroupInUse(directory: directory)
+                    }
+                    _ = CgroupTree.remove(directory)
+                    try HostDirectory.create(directory, detail: "cgroup")
+                }
+                made.append(directory)
             case .create(let directory):
                 try HostDirectory.create(directory, detail: "cgroup")
             case .delegate(let write):
