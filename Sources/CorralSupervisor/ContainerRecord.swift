@@ -1,3 +1,5 @@
+import CorralDomain
+
 /// What STATE_DIR/NAME.state says about one container: written atomically by its monitor at
 /// every transition, read by corrald (events, status, re-adoption) and corralctl (list,
 /// status). One `key=value` per line, so a shell can read it too.
@@ -57,7 +59,8 @@ public struct ContainerRecord: Sendable, Equatable {
         if let nextStart { lines.append("next_start=\(nextStart)") }
         if let message { lines.append("message=\(message)") }
         if let cgroup { lines.append("cgroup=\(cgroup)") }
-        return lines.map(ContainerRecord.oneLine).joined(separator: "\n") + "\n"
+        // (joinedByAppending: written at every start and phase change, see CorralDomain.)
+        return lines.map(ContainerRecord.oneLine).joinedByAppending(separator: "\n") + "\n"
     }
 
     /// Parses what `encoded` wrote; nil for a file that is not a complete record.
@@ -86,6 +89,7 @@ public struct ContainerRecord: Sendable, Equatable {
 
     /// Values are single lines; a newline inside one (a multi-line error) becomes " / ".
     private static func oneLine(_ text: String) -> String {
-        text.contains("\n") ? text.split(separator: "\n").joined(separator: " / ") : text
+        // Bytes, not Characters: a grapheme check each cost a record more than the rest of it.
+        text.utf8.contains(UInt8(ascii: "\n")) ? text.split(separator: "\n").joinedByAppending(separator: " / ") : text
     }
 }

@@ -43,6 +43,11 @@ import Testing
         #expect(Set(hierarchies.keys) == ["name=systemd", "memory", "cpu", "cpuacct", "pids", "freezer", "cpuset"], "flags such as xattr are not controllers")
         #expect(hybrid.name == "hybrid cgroup v1/v2")
         #expect(CgroupLayout.detect(mountinfo: "1 0 8:1 / / rw - ext4 /dev/vda rw") == nil)
+        // Lines that are short, empty, without a separator or with optional fields, and a
+        // cgroup2 mount point in non-ASCII bytes: only well-formed cgroup lines count.
+        let odd = "\n\n1 0\n2 1 0:5 / /x rw shared:1 master:2 - cgroup2\n3 1 0:6 / /sys/fs/cgroup/ünified rw shared:3 - cgroup2 cgroup2 rw\n"
+            + "4 1 0:7 / /y rw cgroup cgroup rw,memory\n"
+        #expect(CgroupLayout.detect(mountinfo: odd) == .unified(root: "/sys/fs/cgroup/ünified"))
     }
 
     @Test func unifiedDriverDelegatesAndWritesV2Files() throws {

@@ -52,16 +52,10 @@ public struct ContainerPath: Sendable, Hashable, Comparable, CustomStringConvert
         "/" + joinedComponents
     }
 
-    /// The components joined by `/`, without a leading one (`srv/www`; empty for the root).
-    /// Spelled out: the generic `joined(separator:)` is not specialised for `[Substring]` and
-    /// looks up its associated types at run time, on the start path once per mount.
+    /// The components joined by `/`, without a leading one (`srv/www`; empty for the root),
+    /// once per mount on the start path (see `joinedByAppending`).
     public var joinedComponents: String {
-        var text = ""
-        for component in components {
-            if !text.isEmpty { text.append("/") }
-            text.append(contentsOf: component)
-        }
-        return text
+        components.joinedByAppending(separator: "/")
     }
 
     public static func < (lhs: ContainerPath, rhs: ContainerPath) -> Bool {

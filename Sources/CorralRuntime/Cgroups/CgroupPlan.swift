@@ -74,7 +74,7 @@ public struct CgroupPlan: Sendable, Equatable {
     /// The path of a container's cgroup below a hierarchy's root: `PARENT/NAME`, the name
     /// escaped as libvirt escapes it.
     public static func relativePath(parent: String, name: String) -> String {
-        let trimmed = parent.split(separator: "/").map(String.init).joined(separator: "/")
+        let trimmed = parent.split(separator: "/").joinedByAppending(separator: "/")
         let escaped = escape(name)
         return trimmed.isEmpty ? escaped : "\(trimmed)/\(escaped)"
     }
@@ -112,8 +112,8 @@ public struct CgroupPlan: Sendable, Equatable {
         switch layout {
         case .unified(let root):
             let wanted = ["cpu", "cpuset", "io", "memory", "pids"].filter { available.contains($0) }
-            let enable = wanted.map { "+" + $0 }.joined(separator: " ")
-            let outer = ([root] + components).joined(separator: "/")
+            let enable = wanted.map { "+" + $0 }.joinedByAppending(separator: " ")
+            let outer = ([root] + components).joinedByAppending(separator: "/")
             var directory = root
             for component in components + [CgroupPlan.payloadName] {
                 if !enable.isEmpty {
