@@ -52,9 +52,8 @@ public struct InitPollLoop {
             if let console, descriptors[2].revents != 0 { console.drain(into: consoleOutput) }
             for (index, source) in extra.enumerated() where descriptors[index + 3].revents != 0 { _ = source.onReadable() }
             if descriptors[0].revents != 0 {
-                var exit = try container.reap()
-                // Killed by the stop (SIGKILL after the timeout), not by the OOM killer.
-                if killDeadline != nil { exit.outOfMemory = nil }
+                // Killed by the stop (its signal, or SIGKILL after the timeout), not by the OOM killer.
+                let exit = try container.reap(killedByStop: killDeadline != nil)
                 console?.drain(into: consoleOutput)
                 return exit
             }
