@@ -70,15 +70,15 @@ import Testing
         defer { removeDirectories() }
         var random = SystemRandomNumberGenerator()
         let garbage = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &random) }
-        FileManager.default.createFile(atPath: "\(directory)/garbage", contents: Data(garbage))
-        FileManager.default.createFile(atPath: "\(directory)/empty", contents: Data())
+        try #require(FileManager.default.createFile(atPath: "\(directory)/garbage", contents: Data(garbage)))
+        try #require(FileManager.default.createFile(atPath: "\(directory)/empty", contents: Data()))
         // An ELF header claiming 60,000 program headers at an offset past the end.
         var header = [UInt8](repeating: 0, count: 64)
         header[0...5] = [0x7F, 0x45, 0x4C, 0x46, 2, 1]
         header[32] = 0xFF; header[33] = 0xFF; header[34] = 0xFF
         header[54] = 56
         header[56] = 0x60; header[57] = 0xEA
-        FileManager.default.createFile(atPath: "\(directory)/damaged", contents: Data(header))
+        try #require(FileManager.default.createFile(atPath: "\(directory)/damaged", contents: Data(header)))
         try #require(mkfifo("\(directory)/fifo", 0o600) == 0)
         for name in ["garbage", "empty", "damaged", "fifo"] {
             #expect(try ExecutableWarmup.warm("\(directory)/\(name)") == .notAnExecutable, "\(name)")
@@ -91,7 +91,7 @@ import Testing
         huge[54] = 56; huge[56] = 1                     // one of 56 bytes
         huge[64] = 1; huge[68] = 5                      // PT_LOAD, read and execute
         huge[64 + 32 + 3] = 0x12; huge[64 + 32 + 2] = 0xC0  // p_filesz = 300 MiB
-        FileManager.default.createFile(atPath: "\(directory)/huge", contents: Data(huge))
+        try #require(FileManager.default.createFile(atPath: "\(directory)/huge", contents: Data(huge)))
         try #require(truncate("\(directory)/huge", 300 << 20) == 0)
         #expect(try ExecutableWarmup.warm("\(directory)/huge") == .tooLarge)
         #expect(throws: SystemCallError.self) { try ExecutableWarmup.warm("\(directory)/missing") }
