@@ -64,7 +64,8 @@ public enum CgroupLayout: Sendable, Equatable {
         /// Nil for a line without all of them.
         init?(_ bytes: [UInt8], _ line: Range<Int>) {
             var mountPoint: Range<Int>? = nil, type: Range<Int>? = nil
-            // Fields after the separator: 0 before it, then 1 (type), 2 (source), 3 (options).
+            // Counted from the separator: 0 before it, 1 for "-" itself, then 2 (type), 3 (source)
+            // and 4 (super options).
             var index = 0, afterSeparator = 0
             var start = line.lowerBound
             while start < line.upperBound {
