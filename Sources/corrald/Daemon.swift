@@ -334,7 +334,16 @@ final class Daemon {
 
     private func directoryChanged(_ changes: [(directory: String, name: String)]) {
         for change in changes {
-            if change.directory == options.configDirectory {
+            if change.name.isEmpty {
+                // Events were lost (DirectoryWatch): look at everything the directory holds.
+                if change.directory == options.configDirectory {
+                    if !shuttingDown { reconcileAt = MonotonicClock.milliseconds() + Daemon.settleMilliseconds }
+                } else {
+                    logger.warning("events of \(change.directory) were lost (inotify queue overflow): every record and request read again")
+                    for name in containers.keys { recordChanged(name) }
+                    if !shuttingDown { for name in state.names(withSuffix: ".request") { handleRequest(of: name) } }
+                }
+            } else if change.directory == options.configDirectory {
                 if DefinitionScan.isDefinitionName(change.name), !shuttingDown {
                     reconcileAt = MonotonicClock.milliseconds() + Daemon.settleMilliseconds
                 }

@@ -20,7 +20,10 @@ final class DirectoryWatch {
         directories[watch] = path
     }
 
-    /// The (directory, file name) pairs reported since the last call.
+    /// The (directory, file name) pairs reported since the last call. After the kernel's queue
+    /// overflowed (`fs.inotify.max_queued_events`: a thousand containers starting at once write
+    /// some 20,000 events) events were lost: then every watched directory is reported with an
+    /// empty name — anything in it may have changed.
     func changes() -> [(directory: String, name: String)] {
         var changes: [(directory: String, name: String)] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -32,6 +35,9 @@ final class DirectoryWatch {
                 while offset + MemoryLayout<inotify_event>.size <= count {
                     let event = bytes.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
                     let nameStart = offset + MemoryLayout<inotify_event>.size
+                    if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                        changes += directories.values.map { (directory: $0, name: "") }
+                    }
                     let nameBytes = bytes[nameStart..<min(count, nameStart + Int(event.len))].prefix { $0 != 0 }
                     if let directory = directories[event.wd] {
                         changes.append((directory, String(decoding: nameBytes, as: UTF8.self)))

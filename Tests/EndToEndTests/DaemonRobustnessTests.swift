@@ -125,4 +125,28 @@ struct DaemonRobustnessTests {
             #expect(left().isEmpty, "cgroups left: \(left())")
         }
     }
+
+    /// A thousand containers starting at once write more inotify events than the kernel queues
+    /// (fs.inotify.max_queued_events); the overflow loses some. Here the queue is made tiny for
+    /// this corrald's instance (the limit is read when an instance is made, and set back at
+    /// once): every definition still starts and every record is still seen.
+    @Test func eventsLostToAFullQueueAreReadAgain() throws {
+        let limit = "/proc/sys/fs/inotify/max_queued_events"
+        let saved = try String(contentsOfFile: limit, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        try withDaemon { daemon in
+            do {
+                defer { try? saved.write(toFile: limit, atomically: false, encoding: .utf8) }
+                try "4".write(toFile: limit, atomically: false, encoding: .utf8)
+                try daemon.start()
+                daemon.wait("corrald ready") { daemon.log.contains("corrald ready") }
+            }
+            let names = (1...12).map { "lost\($0)" }
+            for name in names { try daemon.write("\(name).xml", daemon.service(name)) }
+            daemon.wait("all running", seconds: 60) { names.allSatisfy { daemon.running($0) != nil } }
+            daemon.wait("each running line", seconds: 30) { names.allSatisfy { daemon.log.contains("\($0): running, init pid") } }
+            #expect(daemon.log.contains("were lost (inotify queue overflow)"), "\(daemon.log.suffix(800))")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+        }
+    }
 }
