@@ -61,6 +61,8 @@ public final class ContainerCgroup {
                 if mkdir(directory, 0o755) != 0 {
                     guard errno == EEXIST else { throw SystemCallError.last("mkdir", directory, detail: "cgroup") }
                     guard CgroupTree.pids(directory).isEmpty else {
+                        // Just made, holding nothing: removed (one that is not is empty, and the
+                        // next start of this name reuses it).
                         for directory in made { _ = CgroupTree.remove(directory) }
                         throw CgroupInUse(directory: directory)
                     }
