@@ -2,6 +2,7 @@
 // own: corral_spawn, and the clone3 trampoline its child starts on.
 #include "CCorralSys.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -89,7 +90,23 @@ static int corral_spawn_open_streams(struct corral_spawn_request *request) {
     // The table is empty: each open takes the lowest descriptor free, 0, then 1, then 2.
     if (open("/dev/null", O_RDONLY) != 0 || open("/dev/null", O_WRONLY) != 1) return -1;
     request->failed_path = request->error_path;
-    if (open(request->error_path, O_WRONLY | O_APPEND) != 2) return -1;
+    // As corrald opened it first (FileIO.openLog): no symbolic link followed, no FIFO waited on,
+    // a regular file only — whatever replaced it since.
+    if (open(request->error_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) != 2) {
+        // ENXIO: a FIFO with no reader (or a socket), which a blocking open would wait on.
+        if (errno == ENXIO) request->failed_call = "open (not a regular file)";
+        return -1;
+    }
+    struct stat status;
+    if (fstat(2, &status) != 0) return -1;
+    if (!S_ISREG(status.st_mode)) {
+        request->failed_call = "open (not a regular file)";
+        errno = EINVAL;
+        return -1;
+    }
+    // A regular file: writes never wait anyway; the monitor's stderr reads as a plain one.
+    // F_SETFL with valid flags on an open descriptor cannot fail.
+    (void)fcntl(2, F_SETFL, O_APPEND);
     request->failed_path = NULL;
     return 0;
 }

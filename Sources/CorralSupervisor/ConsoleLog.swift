@@ -66,8 +66,7 @@ public final class ConsoleLog {
     }
 
     private func reopen() throws {
-        let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard opened >= 0 else { throw SystemCallError.last("open", path) }
+        let opened = try FileIO.openLog(path)
         descriptor = opened
         var status = stat()
         size = fstat(opened, &status) == 0 ? Int(status.st_size) : 0

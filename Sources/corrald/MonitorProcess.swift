@@ -30,7 +30,7 @@ final class MonitorProcess {
         // Created here; the child opens it again by name, as it takes none of corrald's
         // descriptors along (a pidfd per monitor: see ProcessControl.spawnDetached).
         let logPath = ConsoleLog.path(in: options.logDirectory, container: name)
-        try OwnedDescriptor.open(logPath, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640).close()
+        close(try FileIO.openLog(logPath))
         let pid = try ProcessControl.spawnDetached(arguments, standardErrorPath: logPath, intoCgroup: cgroup)
         guard let pidDescriptor = ProcessControl.pidDescriptor(of: pid) else {
             throw SystemCallError.last("pidfd_open", "monitor pid \(pid)")

@@ -77,10 +77,46 @@ import Testing
         let targets = try ["0", "1", "2"].map { try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") }
         #expect(targets == ["/dev/null", "/dev/null", log])
         let flags = try String(contentsOfFile: "/proc/\(pid)/fdinfo/2", encoding: .utf8)
-        #expect(flags.contains("flags:\t0102001"), "O_APPEND | O_WRONLY (and O_LARGEFILE): \(flags)")
+        #expect(flags.contains("flags:\t0502001"), "O_WRONLY | O_APPEND | O_NOFOLLOW (and O_LARGEFILE), blocking: \(flags)")
 
         #expect(throws: SystemCallError("open", [directory + "/missing/log"], errno: ENOENT)) {
             try ProcessControl.spawnDetached(["/bin/true"], standardErrorPath: directory + "/missing/log")
+        }
+        // Hostile logs: a FIFO nobody reads (an open that waited would hold the caller, which
+        // shares the child's memory until its exec), a symbolic link, a directory.
+        try #require(mkfifo(directory + "/fifo", 0o600) == 0)
+        #expect(throws: SystemCallError("open (not a regular file)", [directory + "/fifo"], errno: ENXIO)) {
+            try ProcessControl.spawnDetached(["/bin/true"], standardErrorPath: directory + "/fifo")
+        }
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: log)
+        #expect(throws: SystemCallError("open", [directory + "/link"], errno: ELOOP)) {
+            try ProcessControl.spawnDetached(["/bin/true"], standardErrorPath: directory + "/link")
+        }
+        #expect(throws: SystemCallError("open", [directory], errno: EISDIR)) {
+            try ProcessControl.spawnDetached(["/bin/true"], standardErrorPath: directory)
+        }
+    }
+
+    /// Logs are regular files: FileIO.openLog creates one, and refuses without waiting a FIFO,
+    /// a symbolic link (not followed) and a device.
+    @Test func aLogIsARegularFileOnly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("corral-log-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let created = try FileIO.openLog(directory + "/new.log")
+        close(created)
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/new.log")
+        #expect((attributes[.posixPermissions] as? Int) == 0o640)
+        try #require(mkfifo(directory + "/fifo.log", 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link.log", withDestinationPath: directory + "/new.log")
+        #expect(throws: SystemCallError("open", [directory + "/fifo.log"], detail: "log: not a regular file", errno: ENXIO)) {
+            _ = try FileIO.openLog(directory + "/fifo.log")
+        }
+        #expect(throws: SystemCallError("open", [directory + "/link.log"], detail: "log", errno: ELOOP)) {
+            _ = try FileIO.openLog(directory + "/link.log")
+        }
+        #expect(throws: SystemCallError("open", ["/dev/null"], detail: "log: not a regular file", errno: EINVAL)) {
+            _ = try FileIO.openLog("/dev/null")
         }
     }
 

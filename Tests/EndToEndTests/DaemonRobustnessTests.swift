@@ -67,11 +67,11 @@ struct DaemonRobustnessTests {
             try daemon.write("nolog.xml", daemon.service("nolog"))
             try daemon.start()
             daemon.wait("the failure, twice") { daemon.log.contains("trying again in 2 s") }
-            #expect(daemon.log.contains("nolog: cannot start its monitor: open '\(log)': Is a directory; trying again in 1 s"),
+            #expect(daemon.log.contains("nolog: cannot start its monitor: open '\(log)' (log): Is a directory; trying again in 1 s"),
                     "\(daemon.log.suffix(800))")
             // The record corrald writes in the monitor's place says so.
             #expect(daemon.record("nolog")?.phase == .backoff)
-            #expect(daemon.record("nolog")?.message?.contains("cannot start its monitor: open '\(log)': Is a directory") == true,
+            #expect(daemon.record("nolog")?.message?.contains("cannot start its monitor: open '\(log)' (log): Is a directory") == true,
                     "\(String(describing: daemon.record("nolog")?.message))")
             try FileManager.default.removeItem(atPath: log)
             daemon.wait("the container running once its log can be opened", seconds: 30) { daemon.running("nolog") != nil }
@@ -145,6 +145,24 @@ struct DaemonRobustnessTests {
             daemon.wait("all running", seconds: 60) { names.allSatisfy { daemon.running($0) != nil } }
             daemon.wait("each running line", seconds: 30) { names.allSatisfy { daemon.log.contains("\($0): running, init pid") } }
             #expect(daemon.log.contains("were lost (inotify queue overflow)"), "\(daemon.log.suffix(800))")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+        }
+    }
+
+    /// A FIFO (or a symbolic link) where a container's log goes is refused with its name and
+    /// retried; corrald neither waits on it nor writes through it, and starts the others.
+    @Test func aLogThatIsNotARegularFileIsRefusedWithoutAHang() throws {
+        try withDaemon { daemon in
+            try #require(mkfifo("\(daemon.logDirectory)/fifo.log", 0o600) == 0)
+            try FileManager.default.createSymbolicLink(atPath: "\(daemon.logDirectory)/linked.log",
+                                                       withDestinationPath: "\(daemon.sandbox.directory)/elsewhere.log")
+            for name in ["fifo", "linked", "fine"] { try daemon.write("\(name).xml", daemon.service(name)) }
+            try daemon.start()
+            daemon.wait("fine running") { daemon.running("fine") != nil }
+            daemon.wait("the FIFO named") { daemon.log.contains("open '\(daemon.logDirectory)/fifo.log' (log: not a regular file)") }
+            daemon.wait("the link named") { daemon.log.contains("open '\(daemon.logDirectory)/linked.log' (log)") }
+            #expect(!FileManager.default.fileExists(atPath: "\(daemon.sandbox.directory)/elsewhere.log"), "nothing written through the link")
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit() == 0)
         }

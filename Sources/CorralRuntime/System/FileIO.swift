@@ -94,6 +94,25 @@ public enum FileIO {
         return true
     }
 
+    /// Opens (creating it, mode 0640) the log file `path` to append to; the caller owns the
+    /// descriptor. Only a regular file: a symbolic link is not followed (ELOOP) and a FIFO or a
+    /// device is refused — opened without blocking first, as a FIFO with no reader would block
+    /// its opener (corrald itself, for every container) until one came.
+    public static func openLog(_ path: String) throws(SystemCallError) -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0o640)
+        // ENXIO: a FIFO with no reader (or a socket), which a blocking open would wait on.
+        guard descriptor >= 0 else { throw .last("open", path, detail: errno == ENXIO ? "log: not a regular file" : "log") }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw SystemCallError("open", [path], detail: "log: not a regular file", errno: EINVAL)
+        }
+        // A regular file: writes to it never wait anyway; the descriptor reads as a plain one
+        // (F_SETFL with these flags cannot fail on an open descriptor).
+        _ = fcntl(descriptor, F_SETFL, O_APPEND)
+        return descriptor
+    }
+
     /// Writes `text` to `path` through a temporary file and rename(2): readers see the old
     /// file or the new one, never a half-written one.
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws {
