@@ -1,3 +1,4 @@
+@testable import CorralRuntime
 import CorralTestSupport
 import Foundation
 import Testing
@@ -167,6 +168,28 @@ struct CgroupTests {
                     .filter { $0 != occupant && FileManager.default.fileExists(atPath: $0) }
                 #expect(left.isEmpty, "cgroup directories left: \(left)")
             }
+        }
+    }
+
+    /// A start holds a host-wide claim on its cgroup path while the cgroup exists: a start of
+    /// the same path from another state directory (another corrald, `corralctl run
+    /// --state-dir`) is refused as busy even before the first has put a process there, and
+    /// makes nothing; once the claim is let go, the name starts.
+    @Test func aStartElsewhereOfTheSameCgroupIsRefusedWhileItIsClaimed() throws {
+        try ContainerSandbox.with { sandbox in
+            let path = CgroupClaim.path(of: CgroupPlan.relativePath(parent: sandbox.cgroupParent, name: "claimed"))
+            try FileManager.default.createDirectory(atPath: CgroupClaim.directory, withIntermediateDirectories: true)
+            let holder = try OwnedDescriptor.open(path, O_RDWR | O_CREAT, mode: 0o600)
+            #expect(try holder.tryLock(exclusive: true, path: path))
+            let refused = try sandbox.run(sandbox.domain("claimed", script: "echo ran"))
+            #expect(refused.status == 125)
+            #expect(refused.errors.contains("is in use: a container named like this one is already starting or running on this host"),
+                    "\(refused.errors)")
+            Self.expectNoCgroup("claimed", in: sandbox)
+            holder.close()
+            let started = try sandbox.run(sandbox.domain("claimed", script: "echo ran"))
+            #expect(started.status == 0 && started.output == "ran\n", "\(started.errors)")
+            Self.expectNoCgroup("claimed", in: sandbox)
         }
     }
 

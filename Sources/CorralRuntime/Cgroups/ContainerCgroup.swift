@@ -12,6 +12,8 @@ public final class ContainerCgroup {
     public let relativePath: String
     /// An open descriptor of the inner cgroup2 directory, for clone3's CLONE_INTO_CGROUP.
     public private(set) var unifiedDescriptor: Int32 = -1
+    /// The host-wide claim on `relativePath` (CgroupClaim), held until the cgroup is removed.
+    private var claim: CgroupClaim?
 
     /// Creates the cgroup and writes its limits; a limit the host cannot honour is an error that
     /// names the element, and nothing is left behind then.
@@ -24,6 +26,7 @@ public final class ContainerCgroup {
             available = Set((FileIO.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
         }
         plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available, devices: devices)
+        claim = try CgroupClaim(relativePath)
         do {
             try create()
             if let directory = plan.deviceProgramDirectory { try DeviceAccess.attach(plan.devices, to: directory) }
@@ -234,6 +237,10 @@ public final class ContainerCgroup {
             close(unifiedDescriptor)
             unifiedDescriptor = -1
         }
+        // Released with the cgroup (one left behind is the next start's to reclaim): a restart
+        // in this very process takes it again, and an OFD lock conflicts with its own holder's.
+        claim?.release()
+        claim = nil
         return remaining
     }
 
@@ -259,5 +266,6 @@ public final class ContainerCgroup {
             guard directories.contains(where: { CgroupTree.remove($0) }) else { break }
             usleep(5000)
         }
+        CgroupClaim.removeUnheld(relativePath)
     }
 }
