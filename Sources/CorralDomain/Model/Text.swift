@@ -34,22 +34,25 @@ extension String {
 extension Sequence where Element == String {
     @inlinable
     public func joinedByAppending(separator: String) -> String {
-        var text = ""
-        for (index, element) in enumerated() {
-            if index > 0 { text.append(separator) }
-            text.append(element)
-        }
-        return text
+        joinedAppending(separator: separator) { $0.append($1) }
     }
 }
 
 extension Sequence where Element == Substring {
     @inlinable
     public func joinedByAppending(separator: String) -> String {
+        joinedAppending(separator: separator) { $0.append(contentsOf: $1) }
+    }
+}
+
+extension Sequence {
+    /// The elements, `append`ed one by one with `separator` between them.
+    @inlinable
+    func joinedAppending(separator: String, _ append: (inout String, Element) -> Void) -> String {
         var text = ""
         for (index, element) in enumerated() {
             if index > 0 { text.append(separator) }
-            text.append(contentsOf: element)
+            append(&text, element)
         }
         return text
     }
