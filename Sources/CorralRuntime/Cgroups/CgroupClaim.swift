@@ -22,10 +22,9 @@ final class CgroupClaim {
 
     /// The claim, or a busy error when another start holds it.
     init(_ relativePath: String) throws {
-        try HostDirectory.create(CgroupClaim.directory, mode: 0o700, parents: true, detail: "cgroup claims")
         path = CgroupClaim.path(of: relativePath)
         while true {
-            let descriptor = try OwnedDescriptor.open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY, mode: 0o600)
+            let descriptor = try CgroupClaim.open(path)
             guard try descriptor.tryLock(exclusive: true, path: path) else {
                 throw RuntimeError("cgroup '\(relativePath)' is in use: a container named like this one is already starting or running on this host",
                                    code: .busy)
@@ -38,6 +37,17 @@ final class CgroupClaim {
                 self.descriptor = descriptor
                 return
             }
+        }
+    }
+
+    /// The claim file, created — and its directory first, after a boot — if need be.
+    private static func open(_ path: String) throws -> OwnedDescriptor {
+        let flags = O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY
+        do {
+            return try OwnedDescriptor.open(path, flags, mode: 0o600)
+        } catch let error where error.errno == ENOENT {
+            try HostDirectory.create(directory, mode: 0o700, parents: true, detail: "cgroup claims")
+            return try OwnedDescriptor.open(path, flags, mode: 0o600)
         }
     }
 
