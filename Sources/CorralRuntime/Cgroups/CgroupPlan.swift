@@ -96,7 +96,7 @@ public struct CgroupPlan: Sendable, Equatable {
 
     /// The plan for `domain` on `layout`; `available` lists the v2 controllers the host offers
     /// (`cgroup.controllers` of the root); `devices` is the container's device access list.
-    public init(domain: Domain, layout: CgroupLayout, parent: String, available: Set<String>,
+    public init(domain: Domain, layout: CgroupLayout, parent: String, available: [String],
                 devices: [DeviceRule] = DeviceRule.standard) {
         let components = CgroupPlan.relativePath(parent: parent, name: domain.name).split(separator: "/").map(String.init)
         let limits = CgroupLimits(domain)

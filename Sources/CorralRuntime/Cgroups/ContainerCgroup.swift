@@ -21,9 +21,10 @@ public final class ContainerCgroup {
                 owner: (uid: UInt32, gid: UInt32)? = nil) throws {
         self.layout = layout
         relativePath = CgroupPlan.relativePath(parent: parent, name: domain.name)
-        var available: Set<String> = []
+        // An array, not a Set: a start on a cgroup2 host fills no Set<String> (README, "Start latency").
+        var available: [String] = []
         if case .unified(let root) = layout {
-            available = Set((FileIO.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+            available = (FileIO.text("\(root)/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
         }
         plan = CgroupPlan(domain: domain, layout: layout, parent: parent, available: available, devices: devices)
         claim = try CgroupClaim(relativePath)
@@ -52,9 +53,9 @@ public final class ContainerCgroup {
     }
 
     private func create() throws {
-        // The container directories this start made, so that meeting one in use removes only
-        // those, never the other container's (remove() would take its empty sub-cgroups).
-        var made: [String] = []
+        // Also the record of every directory this start made (`made`): meeting a container
+        // directory in use removes only those, never the other container's (remove() would take
+        // its empty sub-cgroups).
         var cpusets = CpusetValues()
         for step in plan.steps {
             switch step {
@@ -65,14 +66,15 @@ public final class ContainerCgroup {
                     guard errno == EEXIST else { throw SystemCallError.last("mkdir", directory, detail: "cgroup") }
                     guard CgroupTree.pids(directory).isEmpty else {
                         // Just made, holding nothing: removed (one that is not is empty, and the
-                        // next start of this name reuses it).
-                        for directory in made { _ = CgroupTree.remove(directory) }
+                        // next start of this name reuses it). The payloads go with them.
+                        for directory in cpusets.made where plan.containerDirectories.contains(directory) {
+                            _ = CgroupTree.remove(directory)
+                        }
                         throw CgroupInUse(directory: directory)
                     }
                     _ = CgroupTree.remove(directory)
                     try HostDirectory.create(directory, detail: "cgroup")
                 }
-                made.append(directory)
                 cpusets.made.append(directory)
             case .create(let directory):
                 if mkdir(directory, 0o755) == 0 {
@@ -106,7 +108,8 @@ public final class ContainerCgroup {
     }
 
     /// What a start knows of v1 cpuset files without reading them: what it read or wrote, and
-    /// what a directory it made itself starts with — no cpus, no mems, load balancing on. Each
+    /// what a directory it made itself (`made`: every one, in order) starts with — no cpus, no
+    /// mems, load balancing on. Each
     /// level asked its parent's and its own values: 15 reads a start, 5 now. A wrong guess (a
     /// parent with clone_children, whose children start with its cpus) costs one write of the
     /// same value.
